@@ -1,0 +1,1 @@
+"""Reference-API module paths (``deeplake.util.*``)."""
