@@ -125,7 +125,8 @@ class StorageProviderSpec(PluginSpec):
     """A storage provider for one or more URL schemes."""
 
     kind: Literal["storage_provider"] = "storage_provider"
-    #: URL schemes served (``mem``, ``file``, ``s3`` ...). ``""`` means plain paths.
+    #: URL schemes served (``mem``, ``file``, ``s3`` ...). ``""`` means plain paths;
+    #: ``"*"`` makes the provider the fallback for schemes no other provider serves.
     schemes: frozenset[str]
     impl: ImportPath
     #: Import names that must be importable (checked without importing).
@@ -141,7 +142,7 @@ class StorageProviderSpec(PluginSpec):
     @classmethod
     def _schemes_lowercase(cls, v: frozenset[str]) -> frozenset[str]:
         for s in v:
-            if s and not re.fullmatch(r"[a-z][a-z0-9+.-]*", s):
+            if s and s != "*" and not re.fullmatch(r"[a-z][a-z0-9+.-]*", s):
                 raise ValueError(f"invalid URL scheme {s!r}")
         return v
 
@@ -202,6 +203,29 @@ class PluginInfo(BaseModel):
     #: The plugin API major version the plugin was written for.
     api: int
     description: str = ""
+
+
+class Provenance(BaseModel):
+    """Where a spec (or a plugin) comes from. Stamped by the kernel, never by plugins."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Plugin name: the entry-point name, or the name given to ``register()``.
+    plugin: str
+    #: Distribution (package) name; ``None`` for plugins registered in-process.
+    distribution: str | None = None
+    version: str | None = None
+    #: Entry-point value (``"acme_htypes._plugin"``); ``None`` for in-process plugins.
+    entry_point: str | None = None
+
+    def describe(self) -> str:
+        """``plugin 'acme' (acme-htypes 1.2, entry point acme = acme_htypes._plugin)``."""
+        if self.distribution is None:
+            return f"plugin {self.plugin!r} (registered in-process)"
+        where = f"{self.distribution} {self.version or '?'}"
+        if self.entry_point:
+            where += f", entry point {self.plugin} = {self.entry_point}"
+        return f"plugin {self.plugin!r} ({where})"
 
 
 #: Registry kind name -> spec model. The single source of truth for the kinds.
