@@ -6,35 +6,58 @@ the root. Values are ``bytes`` (``bytearray``/``memoryview`` accepted on write).
 
 The interface is also a ``MutableMapping[str, bytes]``, as in the reference
 documentation (``provider[key]``, ``provider[key] = value``, ``del provider[key]``,
-iteration over keys, ``len``).
+iteration over keys, ``len``). Providers compare and hash by identity (comparing two
+stores never reads them).
+
+Construction contract (used by :func:`deeplake_core.storage.open_storage`): a provider
+class is built with ``cls.from_url(url, creds=..., **options)``; the default calls
+``cls(url, **options)`` and passes ``creds`` only when given. Credentials must never be
+stored in a form that pickling or ``repr`` would reveal.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, MutableMapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from deeplake_core.exceptions import InvalidBytesRequestedError, ReadOnlyModeError
 
 Buffer = bytes | bytearray | memoryview
 
+_USERINFO = re.compile(r"(?<=://)[^/@]*@")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any ``user:password@`` part replaced by ``***@``."""
+    return _USERINFO.sub("***@", url)
+
 
 class StorageProvider(MutableMapping[str, bytes], ABC):
     """Abstract key-value store rooted at ``root``.
 
-    Subclasses implement the six ``_``-less abstract methods below; everything else
-    (byte ranges, mapping protocol, read-only handling) has working defaults that a
-    subclass may override for speed.
+    Subclasses implement the six abstract methods below; everything else (byte ranges,
+    conditional put, mapping protocol, read-only handling) has working defaults that a
+    subclass may override for speed or atomicity.
     """
 
     #: Capability flags; conformance tests skip what a provider declares it lacks.
     supports_range_reads: ClassVar[bool] = True
     supports_listing: ClassVar[bool] = True
+    #: True when :meth:`set_if_absent` is atomic against other processes.
     supports_conditional_put: ClassVar[bool] = False
 
     root: str
     read_only: bool = False
+
+    @classmethod
+    def from_url(cls, url: str, creds: Any = None, **options: Any) -> StorageProvider:
+        """Build a provider for ``url`` (the full path or URL, scheme included)."""
+        if creds is not None:
+            options["creds"] = creds
+        return cls(url, **options)
 
     # -- required ---------------------------------------------------------------------
     @abstractmethod
@@ -51,7 +74,8 @@ class StorageProvider(MutableMapping[str, bytes], ABC):
 
     @abstractmethod
     def list_prefix(self, prefix: str = "") -> Iterator[str]:
-        """Yield every key starting with ``prefix`` (relative to the root)."""
+        """Yield every key starting with ``prefix`` (relative to the root), in no
+        particular order."""
 
     @abstractmethod
     def exists(self, key: str) -> bool:
@@ -63,13 +87,28 @@ class StorageProvider(MutableMapping[str, bytes], ABC):
 
     # -- defaults ---------------------------------------------------------------------
     def get_range(self, key: str, start: int, end: int | None = None) -> bytes:
-        """Bytes ``[start, end)`` of the value (``end=None``: to the end)."""
+        """Bytes ``[start, end)`` of the value (``end=None``: to the end). A range past
+        the end of the value is clipped, as with slicing."""
         check_range(start, end)
         return self.get(key)[start:end]
 
-    def get_bytes(self, key: str, start_byte: int | None = None, end_byte: int | None = None) -> bytes:
+    def get_bytes(
+        self, key: str, start_byte: int | None = None, end_byte: int | None = None
+    ) -> bytes:
         """Reference-API spelling of :meth:`get_range`."""
+        check_range(start_byte, end_byte)
         return self.get_range(key, start_byte or 0, end_byte)
+
+    def set_bytes(
+        self, key: str, value: Buffer, start_byte: int | None = None, overwrite: bool = False
+    ) -> None:
+        """Write ``value`` at offset ``start_byte`` of the existing value (zero-padded
+        if it is shorter); ``overwrite=True`` replaces the whole value without reading."""
+        check_range(start_byte, None)
+        start = start_byte or 0
+        old = b"" if overwrite or not self.exists(key) else self.get(key)
+        head = old[:start].ljust(start, b"\0")
+        self.set(key, head + bytes(value) + old[start + len(value) :])
 
     def set_if_absent(self, key: str, value: Buffer) -> bool:
         """Store ``value`` only if ``key`` is absent; return whether it was stored.
@@ -77,27 +116,38 @@ class StorageProvider(MutableMapping[str, bytes], ABC):
         Providers with ``supports_conditional_put`` do this atomically; the default
         is a check-then-set that is only safe under the dataset's writer lock.
         """
+        self.check_readonly()
         if self.exists(key):
             return False
         self.set(key, value)
         return True
 
     def clear(self, prefix: str = "") -> None:
-        """Delete every key under ``prefix``."""
+        """Delete every key under ``prefix`` (everything when ``prefix`` is empty)."""
         self.check_readonly()
         for key in list(self.list_prefix(prefix)):
-            self.delete(key)
+            with contextlib.suppress(KeyError):  # removed concurrently
+                self.delete(key)
+
+    def clear_cache(self) -> None:
+        """Drop cached contents (no-op for providers without a cache)."""
 
     def flush(self) -> None:
         """Persist buffered writes (no-op for providers that write through)."""
+
+    def maybe_flush(self) -> None:
+        """Flush if the provider buffers writes (reference API)."""
+        self.flush()
 
     def close(self) -> None:
         """Release resources."""
 
     def check_readonly(self) -> None:
+        """Raise ``ReadOnlyModeError`` if the provider is read-only."""
         if self.read_only:
             raise ReadOnlyModeError(
-                f"storage at {self.root!r} is read-only; open the dataset with read_only=False"
+                f"storage at {redact_url(self.root)!r} is read-only; "
+                "open the dataset with read_only=False to modify it"
             )
 
     def enable_readonly(self) -> None:
@@ -111,6 +161,10 @@ class StorageProvider(MutableMapping[str, bytes], ABC):
         from deeplake_core.storage.prefixed import PrefixedProvider
 
         return PrefixedProvider(self, prefix)
+
+    def _all_keys(self) -> set[str]:
+        """Every key under the root (reference API)."""
+        return set(self.list_prefix(""))
 
     # -- MutableMapping ---------------------------------------------------------------
     def __getitem__(self, key: str) -> bytes:
@@ -131,8 +185,14 @@ class StorageProvider(MutableMapping[str, bytes], ABC):
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.exists(key)
 
+    # Identity semantics: Mapping.__eq__ would read both stores in full.
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.root!r})"
+        return f"{type(self).__name__}({redact_url(self.root)!r})"
 
 
 def check_range(start: int | None, end: int | None) -> None:
