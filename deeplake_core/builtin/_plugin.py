@@ -56,28 +56,25 @@ def register_codecs() -> list[CodecSpec]:
 
 @hookimpl
 def register_htypes() -> list[HtypeSpec]:
+    # allowed_compressions=None: every registered byte codec (lz4 in the kernel).
     return [
         HtypeSpec(name="generic", description="any numeric array"),
         HtypeSpec(
             name="text",
             fixed_dtype="str",
             sample_form="text",
-            allowed_compressions=frozenset({"lz4"}),
             description="UTF-8 strings",
         ),
         HtypeSpec(
             name="json",
             fixed_dtype="object",
             sample_form="json",
-            allowed_compressions=frozenset({"lz4"}),
-            creation_args={"schema": None},
-            description="JSON objects",
+            description="JSON values (dicts with string keys, lists, numbers ...)",
         ),
         HtypeSpec(
             name="list",
             fixed_dtype="object",
             sample_form="list",
-            allowed_compressions=frozenset({"lz4"}),
             description="lists of JSON values",
         ),
     ]
