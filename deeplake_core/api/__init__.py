@@ -1,0 +1,1 @@
+"""Public API faces (Deep Lake 3 module functions, info, read/link helpers)."""

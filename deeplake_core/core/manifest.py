@@ -1,0 +1,325 @@
+"""The dataset's metadata files: format marker, branch refs, version records, manifests.
+
+Layout (format version 1, see ``docs/format.md``)::
+
+    deeplake_core.json                     format marker, written last at creation
+    refs/branches/<branch>.json            {"head": <version_id>}
+    versions/<version_id>/version.json     parent, branch, committed, message, time
+    versions/<version_id>/manifest.json    tensors, groups, info (the commit point)
+    versions/<version_id>/manifest.prev.json   the previous good manifest (for reset)
+    versions/<version_id>/index/<tensor_id>-<seq>.idx   engine index files
+    tensors/<tensor_id>/chunks/<chunk_id>  immutable chunks (engine)
+
+Every file here is JSON; nothing is pickled. A manifest carries a CRC-32 of its body
+so that a torn or damaged file is detected instead of being read as wrong data.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import zlib
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from deeplake_core.exceptions import DatasetCorruptError, DatasetFormatError
+
+FORMAT_NAME = "deeplake-core"
+#: On-disk format version written by this release. A dataset whose marker carries a
+#: newer major version is refused with :class:`DatasetFormatError`.
+FORMAT_VERSION = 1
+MARKER_KEY = "deeplake_core.json"
+DEFAULT_BRANCH = "main"
+#: Key of the writer lock records (``dataset_lock.<generation>``, see storage.lock).
+LOCK_KEY = "dataset_lock"
+
+
+def branch_key(branch: str) -> str:
+    return f"refs/branches/{branch}.json"
+
+
+def version_key(version_id: str) -> str:
+    return f"versions/{version_id}/version.json"
+
+
+def manifest_key(version_id: str) -> str:
+    return f"versions/{version_id}/manifest.json"
+
+
+def prev_manifest_key(version_id: str) -> str:
+    return f"versions/{version_id}/manifest.prev.json"
+
+
+def index_key(version_id: str, tensor_id: str, seq: int) -> str:
+    return f"versions/{version_id}/index/{tensor_id}-{seq}.idx"
+
+
+def index_prefix(version_id: str) -> str:
+    return f"versions/{version_id}/index/"
+
+
+def tensor_prefix(tensor_id: str) -> str:
+    return f"tensors/{tensor_id}/"
+
+
+def new_id(nbytes: int = 20) -> str:
+    """A random hex id (40 hex digits by default, like a commit id)."""
+    return secrets.token_hex(nbytes)
+
+
+# -- models --------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Requirement(_Model):
+    """A plugin-provided name a tensor needs (an htype or codec) and who provided it."""
+
+    kind: str
+    name: str
+    distribution: str | None = None
+    version: str | None = None
+
+
+class TensorEntry(_Model):
+    """One tensor in a manifest."""
+
+    tensor_id: str
+    htype: str = "generic"
+    #: The engine's ``TensorMeta`` as JSON.
+    meta: dict[str, Any] = Field(default_factory=dict)
+    #: Key of the tensor's current index file; ``None`` until the first flush.
+    index_key: str | None = None
+    length: int = 0
+    hidden: bool = False
+    info: dict[str, Any] = Field(default_factory=dict)
+    #: The htype layer's ``TensorConfig`` as JSON.
+    config: dict[str, Any] = Field(default_factory=dict)
+    #: Creation arguments kept for ``create_tensor_like`` and introspection.
+    create_args: dict[str, Any] = Field(default_factory=dict)
+    #: Names of the htype's creation arguments (kept in ``info``).
+    htype_args: list[str] = Field(default_factory=list)
+    requires: list[Requirement] = Field(default_factory=list)
+    #: Hidden companion tensors by role ("id", "sample_info").
+    companions: dict[str, str] = Field(default_factory=dict)
+
+
+class GroupEntry(_Model):
+    info: dict[str, Any] = Field(default_factory=dict)
+
+
+class Manifest(_Model):
+    """The state of one version: the single commit point of a flush."""
+
+    format_version: int = FORMAT_VERSION
+    #: Incremented at every flush; names the index files written by that flush.
+    seq: int = 0
+    tensors: dict[str, TensorEntry] = Field(default_factory=dict)
+    groups: dict[str, GroupEntry] = Field(default_factory=dict)
+    info: dict[str, Any] = Field(default_factory=dict)
+    allow_delete: bool = True
+
+    def index_keys(self) -> set[str]:
+        return {t.index_key for t in self.tensors.values() if t.index_key}
+
+    def copy_deep(self) -> Manifest:
+        return Manifest.model_validate(json.loads(self.model_dump_json()))
+
+
+class VersionRecord(_Model):
+    version_id: str
+    parent: str | None = None
+    branch: str = DEFAULT_BRANCH
+    committed: bool = False
+    message: str | None = None
+    time: float = Field(default_factory=time.time)
+
+
+class FormatMarker(_Model):
+    format: str = FORMAT_NAME
+    format_version: int = FORMAT_VERSION
+    created_by: str = ""
+    default_branch: str = DEFAULT_BRANCH
+
+
+# -- encoding ------------------------------------------------------------------------
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=True).encode()
+
+
+def encode_manifest(manifest: Manifest) -> bytes:
+    body = manifest.model_dump(mode="json")
+    crc = zlib.crc32(_canonical(body))
+    return _canonical({"crc32": crc, "manifest": body})
+
+
+def decode_manifest(data: bytes, where: str) -> Manifest:
+    """Parse a manifest file; ``DatasetCorruptError`` if it is torn, damaged or invalid."""
+    try:
+        doc = json.loads(data)
+        body = doc["manifest"]
+        crc = doc["crc32"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DatasetCorruptError(
+            f"manifest {where!r} is unreadable (truncated or damaged: {exc}); "
+            "open the dataset with reset=True to fall back to the previous good state"
+        ) from exc
+    if zlib.crc32(_canonical(body)) != crc:
+        raise DatasetCorruptError(
+            f"manifest {where!r} fails its checksum; open the dataset with reset=True "
+            "to fall back to the previous good state"
+        )
+    check_format_version(body.get("format_version", FORMAT_VERSION), where)
+    try:
+        return Manifest.model_validate(body)
+    except ValidationError as exc:
+        raise DatasetCorruptError(f"manifest {where!r} is not valid: {exc}") from exc
+
+
+def encode_json(model: BaseModel) -> bytes:
+    return _canonical(model.model_dump(mode="json"))
+
+
+def decode_json(model: type[BaseModel], data: bytes, where: str) -> Any:
+    try:
+        return model.model_validate(json.loads(data))
+    except (ValueError, ValidationError) as exc:
+        raise DatasetCorruptError(f"metadata file {where!r} is damaged: {exc}") from exc
+
+
+def check_format_version(version: Any, where: str) -> None:
+    if not isinstance(version, int) or version < 1:
+        raise DatasetCorruptError(f"{where!r} records an invalid format version {version!r}")
+    if version > FORMAT_VERSION:
+        raise DatasetFormatError(
+            f"{where!r} uses on-disk format version {version}, but this deeplake-core "
+            f"reads versions up to {FORMAT_VERSION}; upgrade deeplake-core to open it"
+        )
+
+
+# -- reading and writing -------------------------------------------------------------
+
+
+def is_dataset(storage: Any) -> bool:
+    """Whether the storage holds a dataset (its format marker exists)."""
+    try:
+        return storage.exists(MARKER_KEY)
+    except KeyError:
+        return False
+
+
+def read_marker(storage: Any) -> FormatMarker:
+    try:
+        data = storage.get(MARKER_KEY)
+    except KeyError:
+        raise DatasetCorruptError("the dataset's format marker is missing") from None
+    try:
+        raw = json.loads(data)
+    except ValueError as exc:
+        raise DatasetCorruptError(f"format marker {MARKER_KEY!r} is damaged: {exc}") from exc
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT_NAME:
+        raise DatasetCorruptError(f"{MARKER_KEY!r} does not describe a {FORMAT_NAME} dataset")
+    check_format_version(raw.get("format_version"), MARKER_KEY)
+    return FormatMarker.model_validate(raw)
+
+
+def read_branch_head(storage: Any, branch: str) -> str | None:
+    try:
+        data = storage.get(branch_key(branch))
+    except KeyError:
+        return None
+    try:
+        head = json.loads(data)["head"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DatasetCorruptError(f"branch ref {branch!r} is damaged: {exc}") from exc
+    if not isinstance(head, str):
+        raise DatasetCorruptError(f"branch ref {branch!r} is damaged")
+    return head
+
+
+def write_branch_head(storage: Any, branch: str, version_id: str) -> None:
+    storage.set(branch_key(branch), _canonical({"head": version_id}))
+
+
+def list_branches(storage: Any) -> list[str]:
+    prefix = "refs/branches/"
+    out = []
+    for key in storage.list_prefix(prefix):
+        name = key[len(prefix) :]
+        if name.endswith(".json"):
+            out.append(name[: -len(".json")])
+    return sorted(out)
+
+
+def read_version(storage: Any, version_id: str) -> VersionRecord | None:
+    try:
+        data = storage.get(version_key(version_id))
+    except KeyError:
+        return None
+    return decode_json(VersionRecord, data, version_key(version_id))
+
+
+def write_version(storage: Any, record: VersionRecord) -> None:
+    storage.set(version_key(record.version_id), encode_json(record))
+
+
+def read_manifest(storage: Any, version_id: str, reset: bool = False) -> tuple[Manifest, bool]:
+    """Read a version's manifest.
+
+    Returns ``(manifest, fell_back)``. A damaged ``manifest.json`` raises
+    :class:`DatasetCorruptError` unless ``reset`` is true, in which case the previous
+    good manifest is returned and ``fell_back`` is true.
+    """
+    key = manifest_key(version_id)
+    try:
+        data = storage.get(key)
+    except KeyError:
+        data = None
+    if data is not None:
+        try:
+            return decode_manifest(data, key), False
+        except DatasetFormatError:
+            raise
+        except DatasetCorruptError:
+            if not reset:
+                raise
+    elif not reset:
+        raise DatasetCorruptError(
+            f"manifest {key!r} is missing; open the dataset with reset=True to fall back "
+            "to the previous good state"
+        )
+    prev = prev_manifest_key(version_id)
+    try:
+        return decode_manifest(storage.get(prev), prev), True
+    except KeyError:
+        raise DatasetCorruptError(
+            f"manifest {key!r} is damaged and no previous good manifest exists"
+        ) from None
+
+
+def write_manifest(
+    storage: Any, version_id: str, manifest: Manifest, previous: bytes | None
+) -> bytes:
+    """Replace the version's manifest (the commit point); keep ``previous`` beside it.
+
+    The caller must have flushed chunks and index files before calling this.
+    Returns the bytes written, to be passed as ``previous`` next time.
+    """
+    data = encode_manifest(manifest)
+    if previous is not None:
+        storage.set(prev_manifest_key(version_id), previous)
+    storage.set(manifest_key(version_id), data)
+    return data
+
+
+def write_marker(storage: Any) -> None:
+    from deeplake_core import __version__
+
+    marker = FormatMarker(created_by=f"deeplake-core {__version__}")
+    storage.set(MARKER_KEY, encode_json(marker))

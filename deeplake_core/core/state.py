@@ -1,0 +1,222 @@
+"""Runtime state of an open dataset, shared by the root, its groups and its views.
+
+:class:`DatasetState` owns the storage chain, the writer lock, the in-memory manifest
+and one :class:`Column` (engine + htype config) per tensor. It implements the flush
+ordering that makes writes crash-safe:
+
+1. every dirty tensor's engine writes its new chunks and then its index under a new
+   key (``versions/<v>/index/<tensor_id>-<seq>.idx``);
+2. the storage chain is flushed, so all of that is durable;
+3. the manifest (the single commit point) is replaced, the previous one kept as
+   ``manifest.prev.json``;
+4. index files no manifest can reach any more are deleted.
+
+A crash at any step leaves the last manifest written, which only names files that
+were durable before it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+from deeplake_core.core import manifest as mf
+from deeplake_core.exceptions import ReadOnlyModeError
+
+logger = logging.getLogger("deeplake")
+
+
+class Column:
+    """One tensor at run time: manifest entry, htype config and (lazy) engine."""
+
+    def __init__(self, state: DatasetState, entry: mf.TensorEntry):
+        self._state_ref = weakref.ref(state)  # no cycle: a dropped dataset frees its lock
+        self.entry = entry
+        self._cfg: Any = None
+        self._engine: Any = None
+
+    @property
+    def state(self) -> DatasetState:
+        state = self._state_ref()
+        if state is None:
+            raise RuntimeError("the dataset this tensor belongs to was closed")
+        return state
+
+    @property
+    def tensor_id(self) -> str:
+        return self.entry.tensor_id
+
+    @property
+    def cfg(self) -> Any:
+        if self._cfg is None:
+            from deeplake_core.core import columns
+
+            columns.check_requirements(self.entry)
+            self._cfg = columns.config_from_entry(self.entry)
+        return self._cfg
+
+    @property
+    def engine(self) -> Any:
+        if self._engine is None:
+            from deeplake_core.core import columns
+
+            self._engine = columns.open_engine(self.state.storage, self.entry, self.cfg)
+        return self._engine
+
+    @property
+    def loaded(self) -> bool:
+        return self._engine is not None
+
+    def length(self) -> int:
+        if self._engine is not None:
+            return int(self._engine.num_samples)
+        return self.entry.length
+
+
+class DatasetState:
+    """Everything one open dataset shares between its Dataset/Tensor objects."""
+
+    def __init__(
+        self,
+        path: str,
+        storage: Any,
+        manifest: mf.Manifest,
+        version_id: str,
+        branch: str | None,
+        read_only: bool,
+        settings: dict[str, Any],
+        prev_manifest: bytes | None = None,
+        lock: Any = None,
+    ):
+        self.path = path
+        self.storage = storage
+        self.manifest = manifest
+        self.version_id = version_id
+        self.branch = branch
+        self.read_only = read_only
+        self.settings = settings
+        self.lock = lock
+        #: bytes of the manifest currently on disk (kept as ``manifest.prev.json`` next).
+        self.disk_manifest: bytes | None = prev_manifest
+        #: index keys the manifest on disk references (kept reachable for one flush more).
+        self._disk_keys: set[str] = manifest.index_keys()
+        self.columns: dict[str, Column] = {}
+        self.dirty: set[str] = set()  # tensor ids with unflushed samples
+        self.meta_dirty = False
+        self.depth = 0
+        self.with_depth = 0
+        self.closed = False
+        self.rlock = threading.RLock()
+        self.deleted = False
+
+    # -- columns --------------------------------------------------------------------
+    def column(self, key: str) -> Column:
+        entry = self.manifest.tensors[key]
+        col = self.columns.get(entry.tensor_id)
+        if col is None or col.entry is not entry:
+            col = self.columns[entry.tensor_id] = Column(self, entry)
+        return col
+
+    def drop_column(self, tensor_id: str) -> None:
+        self.columns.pop(tensor_id, None)
+        self.dirty.discard(tensor_id)
+
+    # -- writing --------------------------------------------------------------------
+    def check_writable(self) -> None:
+        if self.deleted:
+            raise ReadOnlyModeError("this dataset was deleted; it can no longer be written")
+        if self.read_only:
+            raise ReadOnlyModeError(
+                f"the dataset at {self.path!r} is open read-only; load it with "
+                "read_only=False to modify it"
+            )
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
+        """Scope of one public write operation; flushes at the outermost exit unless
+        inside ``with ds:``."""
+        self.check_writable()
+        with self.rlock:
+            self.depth += 1
+            try:
+                yield
+            finally:
+                self.depth -= 1
+            if self.depth == 0 and self.with_depth == 0:
+                self.flush()
+
+    def mark_meta(self) -> None:
+        self.meta_dirty = True
+
+    def mark_data(self, tensor_id: str) -> None:
+        self.dirty.add(tensor_id)
+
+    @property
+    def has_unflushed(self) -> bool:
+        return bool(self.dirty) or self.meta_dirty
+
+    def flush(self) -> None:
+        """Make every change durable, in crash-safe order (see the module docstring)."""
+        if self.read_only or self.deleted or self.closed:
+            return
+        from deeplake_core.core import columns
+
+        with self.rlock:
+            if not self.has_unflushed:
+                self.storage.flush()
+                return
+            man = self.manifest
+            seq = man.seq + 1
+            by_id = {e.tensor_id: e for e in man.tensors.values()}
+            for tid in sorted(self.dirty):
+                entry = by_id.get(tid)
+                col = self.columns.get(tid)
+                if entry is None or col is None or not col.loaded:
+                    continue
+                key = mf.index_key(self.version_id, tid, seq)
+                col.engine.flush(key)
+                entry.index_key = key
+                columns.sync_entry(col)
+            self.storage.flush()
+            man.seq = seq
+            written = mf.write_manifest(self.storage, self.version_id, man, self.disk_manifest)
+            self.storage.flush()
+            self._collect_index_garbage(man.index_keys())
+            self.disk_manifest = written
+            self.dirty.clear()
+            self.meta_dirty = False
+
+    def _collect_index_garbage(self, current: set[str]) -> None:
+        """Delete this version's index files that neither the new manifest nor the
+        kept previous one reference."""
+        keep = current | self._disk_keys
+        prefix = mf.index_prefix(self.version_id)
+        stale = []
+        with contextlib.suppress(Exception):
+            stale = [k for k in self.storage.list_prefix(prefix) if k not in keep]
+        for key in stale:
+            with contextlib.suppress(KeyError, OSError):
+                self.storage.delete(key)
+        if stale:
+            self.storage.flush()
+        self._disk_keys = current
+
+    # -- lifecycle ------------------------------------------------------------------
+    def release_lock(self) -> None:
+        lock, self.lock = self.lock, None
+        if lock is not None:
+            with contextlib.suppress(Exception):
+                lock.release()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            self.flush()
+        finally:
+            self.closed = True
+            self.release_lock()
