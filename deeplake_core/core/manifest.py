@@ -40,6 +40,19 @@ def branch_key(branch: str) -> str:
     return f"refs/branches/{branch}.json"
 
 
+def tag_key(name: str) -> str:
+    return f"refs/tags/{name}.json"
+
+
+def lock_key(branch: str | None) -> str:
+    """Writer-lock key of ``branch``: the default branch keeps ``dataset_lock``, every
+    other branch has its own (``dataset_lock-<branch>``), so writers on different
+    branches do not exclude each other."""
+    if branch is None or branch == DEFAULT_BRANCH:
+        return LOCK_KEY
+    return f"{LOCK_KEY}-{branch}"
+
+
 def version_key(version_id: str) -> str:
     return f"versions/{version_id}/version.json"
 
@@ -106,6 +119,9 @@ class TensorEntry(_Model):
     requires: list[Requirement] = Field(default_factory=list)
     #: Hidden companion tensors by role ("id", "sample_info").
     companions: dict[str, str] = Field(default_factory=dict)
+    #: Deep Lake 4 column type (``deeplake_core.types`` JSON) when created through that
+    #: face; ``None`` means "infer it from the htype".
+    column_type: dict[str, Any] | None = None
 
 
 class GroupEntry(_Model):
@@ -122,6 +138,9 @@ class Manifest(_Model):
     groups: dict[str, GroupEntry] = Field(default_factory=dict)
     info: dict[str, Any] = Field(default_factory=dict)
     allow_delete: bool = True
+    #: True once anything was written to this version since it was created (a head
+    #: with changes); a commit starts its child with ``False``.
+    changed: bool = False
 
     def index_keys(self) -> set[str]:
         return {t.index_key for t in self.tensors.values() if t.index_key}
@@ -131,12 +150,26 @@ class Manifest(_Model):
 
 
 class VersionRecord(_Model):
+    """One node of the version graph. Which versions are heads is decided by the
+    branch refs alone; ``committed`` and the commit fields are written just before the
+    ref moves past the version, so they are informational."""
+
     version_id: str
     parent: str | None = None
     branch: str = DEFAULT_BRANCH
     committed: bool = False
     message: str | None = None
+    #: Creation time of the version (client clock, seconds since the epoch).
     time: float = Field(default_factory=time.time)
+    #: Other parents of a merge commit (the merged commit ids).
+    merge_parents: list[str] = Field(default_factory=list)
+    commit_time: float | None = None
+    author: str | None = None
+    #: Free-form version metadata (ClearML-style); frozen with the commit.
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    #: Until this version's first flush it has no ``manifest.json`` of its own and
+    #: shows its parent's state (so a commit or a new branch writes no manifest).
+    inherit_manifest: bool = False
 
 
 class FormatMarker(_Model):
@@ -281,6 +314,12 @@ def read_manifest(storage: Any, version_id: str, reset: bool = False) -> tuple[M
         data = storage.get(key)
     except KeyError:
         data = None
+    if data is None:
+        rec = read_version(storage, version_id)
+        if rec is not None and rec.inherit_manifest and rec.parent:
+            man = read_manifest(storage, rec.parent)[0]
+            man.changed = False
+            return man, False
     if data is not None:
         try:
             return decode_manifest(data, key), False
@@ -298,9 +337,25 @@ def read_manifest(storage: Any, version_id: str, reset: bool = False) -> tuple[M
     try:
         return decode_manifest(storage.get(prev), prev), True
     except KeyError:
+        rec = read_version(storage, version_id)
+        if rec is not None and rec.inherit_manifest and rec.parent:
+            # the state before this version's first flush: its parent's
+            man = read_manifest(storage, rec.parent)[0]
+            man.changed = False
+            return man, True
         raise DatasetCorruptError(
             f"manifest {key!r} is damaged and no previous good manifest exists"
         ) from None
+
+
+def manifest_bytes(storage: Any, version_id: str, fell_back: bool = False) -> bytes | None:
+    """The bytes of a version's manifest file on disk (None while it inherits its
+    parent's), or of its previous one if ``fell_back``."""
+    key = prev_manifest_key(version_id) if fell_back else manifest_key(version_id)
+    try:
+        return storage.get(key)
+    except KeyError:
+        return None
 
 
 def write_manifest(

@@ -112,6 +112,8 @@ class DatasetState:
         self.closed = False
         self.rlock = threading.RLock()
         self.deleted = False
+        #: cached "this version is the head of ``branch``" (None: not looked up yet).
+        self._at_head: bool | None = None
 
     # -- columns --------------------------------------------------------------------
     def column(self, key: str) -> Column:
@@ -125,8 +127,21 @@ class DatasetState:
         self.columns.pop(tensor_id, None)
         self.dirty.discard(tensor_id)
 
+    # -- version ------------------------------------------------------------------
+    @property
+    def at_head(self) -> bool:
+        """Whether this version is the head (the writable tip) of its branch."""
+        if self._at_head is None:
+            self._at_head = (
+                self.branch is not None
+                and mf.read_branch_head(self.storage, self.branch) == self.version_id
+            )
+        return self._at_head
+
     # -- writing --------------------------------------------------------------------
     def check_writable(self) -> None:
+        """Raise if this state cannot be written. A write to a committed version first
+        moves to a new branch made from it (version-control rule)."""
         if self.deleted:
             raise ReadOnlyModeError("this dataset was deleted; it can no longer be written")
         if self.read_only:
@@ -134,6 +149,10 @@ class DatasetState:
                 f"the dataset at {self.path!r} is open read-only; load it with "
                 "read_only=False to modify it"
             )
+        if not self.at_head:
+            from deeplake_core.core.vc import ops
+
+            ops.auto_branch(self)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:
@@ -169,6 +188,10 @@ class DatasetState:
             if not self.has_unflushed:
                 self.storage.flush()
                 return
+            if not self.at_head:  # never write into a committed version
+                from deeplake_core.core.vc import ops
+
+                ops.auto_branch(self)
             man = self.manifest
             seq = man.seq + 1
             by_id = {e.tensor_id: e for e in man.tensors.values()}
@@ -183,6 +206,7 @@ class DatasetState:
                 columns.sync_entry(col)
             self.storage.flush()
             man.seq = seq
+            man.changed = True
             written = mf.write_manifest(self.storage, self.version_id, man, self.disk_manifest)
             self.storage.flush()
             self._collect_index_garbage(man.index_keys())
