@@ -105,12 +105,12 @@ def _normalize(path: str) -> str:
 # ----------------------------------------------------------------------------- locks
 
 
-def _acquire_lock(storage: Any, root: str, timeout: float | None) -> Any:
-    """Take the dataset's writer lock (re-entrant within a process: opening a dataset
-    one already writes shares the lease)."""
+def _acquire_lock(storage: Any, root: str, timeout: float | None, branch: str | None = None) -> Any:
+    """Take the writer lock of ``branch`` (default branch if None; re-entrant within a
+    process: opening a dataset one already writes shares the lease)."""
     from deeplake_core.storage import WriterLock
 
-    return WriterLock(storage, mf.LOCK_KEY, timeout=timeout).acquire()
+    return WriterLock(storage, mf.lock_key(branch), timeout=timeout).acquire()
 
 
 def _base(storage: Any) -> Any:
@@ -247,16 +247,9 @@ def _resolve_version(
     if address is None:
         marker = mf.read_marker(storage)
         address = branch or marker.default_branch
-    head = mf.read_branch_head(storage, address)
-    if head is not None:
-        return head, address
-    rec = mf.read_version(storage, address)
-    if rec is None:
-        raise CheckoutError(
-            f"no branch or version {address!r} in this dataset; list branches with ds.branches"
-        )
-    head = mf.read_branch_head(storage, rec.branch)
-    return address, rec.branch if head == address else None
+    from deeplake_core.core.vc.graph import resolve
+
+    return resolve(storage, address)
 
 
 def open_state(
@@ -285,16 +278,14 @@ def open_state(
     vid, br = _resolve_version(storage, address, branch, version_id)
     if read_only is None:
         read_only = bool(storage.read_only)
-    rec = mf.read_version(storage, vid)
-    if rec is not None and rec.committed:
-        # a committed version never changes; it opens for reading
-        read_only = True
     lock = None
-    if not read_only and lock_enabled:
-        lock = _acquire_lock(storage, _normalize(base_path), lock_timeout)
+    if not read_only and lock_enabled and br is not None:
+        # at a branch head: that branch's lock. At a commit there is nothing to lock
+        # until a write moves to a new branch (which takes its own lock).
+        lock = _acquire_lock(storage, _normalize(base_path), lock_timeout, br)
     try:
         man, fell_back = mf.read_manifest(storage, vid, reset=reset)
-        disk = storage.get(mf.prev_manifest_key(vid) if fell_back else mf.manifest_key(vid))
+        disk = mf.manifest_bytes(storage, vid, fell_back)
         if fell_back:
             if read_only:
                 raise ReadOnlyModeError(
@@ -308,6 +299,9 @@ def open_state(
             lock.release()
         raise
     settings = _settings(memory_cache_size, local_cache_size, lock_enabled, lock_timeout, verbose)
+    if br is None:  # at a commit: report the branch it was made on
+        rec = mf.read_version(storage, vid)
+        br = rec.branch if rec is not None else None
     state = _new_state(base_path, storage, man, vid, br, bool(read_only), settings, disk, lock)
     if check_integrity or (check_integrity is None and len(man.tensors) <= INTEGRITY_CHECK_LIMIT):
         _quick_integrity_check(state)
@@ -348,7 +342,10 @@ def set_read_only(state: DatasetState, value: bool) -> None:
     state.storage.disable_readonly()
     if state.settings.get("lock_enabled", True):
         state.lock = _acquire_lock(
-            state.storage, _normalize(state.path), state.settings.get("lock_timeout", 0)
+            state.storage,
+            _normalize(state.path),
+            state.settings.get("lock_timeout", 0),
+            state.branch if state.at_head else None,
         )
     state.read_only = False
 
@@ -665,7 +662,7 @@ def rename_state(state: DatasetState, new_path: Any) -> None:
     state.columns.clear()
     if settings.get("lock_enabled", True):
         state.lock = _acquire_lock(
-            new_storage, _normalize(new_path), settings.get("lock_timeout", 0)
+            new_storage, _normalize(new_path), settings.get("lock_timeout", 0), state.branch
         )
 
 
@@ -767,6 +764,9 @@ def copy_dataset(
             for comp in src_state.manifest.tensors[key].companions.values():
                 if comp in src_state.manifest.tensors and fast:
                     _copy_tensor_files(src_state, comp, ds_state, src._rel(comp))
+            if fast:
+                copied = ds_state.manifest.tensors[src._rel(key)]
+                copied.companions = {r: src._rel(k) for r, k in copied.companions.items()}
         ds_state.mark_meta()
     return out
 
@@ -909,3 +909,156 @@ def _local_copy(
         src = load(path, read_only=True, creds=creds, check_integrity=False)
         copy_dataset(src, local, overwrite=True).close()
     return local
+
+
+# ------------------------------------------------------------- history, hosted
+
+
+def deepcopy(
+    src: Any,
+    dest: Any,
+    runtime: dict | None = None,
+    tensors: list[str] | None = None,
+    overwrite: bool = False,
+    src_creds: dict | str | None = None,
+    dest_creds: dict | str | None = None,
+    token: str | None = None,
+    num_workers: int = 0,
+    scheduler: str = "threaded",
+    progressbar: bool = True,
+    public: bool = False,
+    verbose: bool = True,
+    **kwargs: Any,
+) -> Dataset:
+    """Copy the dataset at ``src`` to ``dest`` with its whole version history
+    (branches, commits, saved views): every stored file, the format marker last.
+
+    Raises ``DatasetHandlerError`` if ``dest`` holds a dataset and ``overwrite`` is
+    false, ``TypeError`` if ``src`` is neither a path nor a dataset.
+    """
+    from deeplake_core.core.dataset import Dataset
+
+    if kwargs:
+        from deeplake_core.exceptions import UnsupportedParameterException
+
+        raise UnsupportedParameterException(
+            f"deepcopy() does not take {sorted(kwargs)}; see the documented parameters"
+        )
+    if tensors is not None:
+        raise ValueError(
+            "deepcopy() copies every tensor with its history; use copy(src, dest, "
+            "tensors=[...]) to copy a subset of the current state"
+        )
+    if isinstance(src, Dataset):
+        if not src._state.read_only:
+            src._state.flush()
+        src_path = src.path
+    elif isinstance(src, str | os.PathLike):
+        src_path = _path_str(src)
+    else:
+        raise TypeError(f"deepcopy() copies a dataset or a path, got {type(src).__name__}")
+    src_path = _no_version(src_path, "deepcopy()")
+    dest_path = _no_version(_path_str(dest), "deepcopy()")
+    _check_hosted(src_path)
+    _check_hosted(dest_path, runtime=runtime)
+    src_storage = _open_storage(src_path, src_creds, True, 0, 0)
+    if not mf.is_dataset(src_storage):
+        raise DatasetHandlerError(f"no dataset at {src_path!r} to copy")
+    dst_storage = _open_storage(dest_path, dest_creds, False, 0, 0)
+    if mf.is_dataset(dst_storage):
+        if not overwrite:
+            raise DatasetHandlerError(
+                f"a dataset already exists at {dest_path!r}; pass overwrite=True to replace it"
+            )
+        _delete_all(dst_storage)
+    keys = [
+        k
+        for k in src_storage.list_prefix("")
+        if k != mf.MARKER_KEY and not k.startswith(mf.LOCK_KEY)
+    ]
+    _copy_keys(src_storage, dst_storage, keys)
+    dst_storage.flush()
+    dst_storage.set(mf.MARKER_KEY, src_storage.get(mf.MARKER_KEY))
+    dst_storage.flush()
+    return load(dest_path, creds=dest_creds, verbose=verbose)
+
+
+def connect(
+    src_path: str,
+    creds_key: str,
+    dest_path: str | None = None,
+    org_id: str | None = None,
+    ds_name: str | None = None,
+    token: str | None = None,
+) -> Dataset:
+    """Connecting a dataset to Activeloop's hosted platform; not available here.
+
+    Raises ``InvalidSourcePathError`` for a source that is not s3/gcs/azure, else
+    ``UnsupportedParameterException`` (deeplake-core has no hosted service).
+    """
+    from deeplake_core.exceptions import InvalidSourcePathError, UnsupportedParameterException
+
+    if _scheme(_path_str(src_path)) not in ("s3", "gcs", "gs", "az", "azure"):
+        raise InvalidSourcePathError(
+            f"connect() takes an s3://, gcs:// or az:// dataset, got {src_path!r}"
+        )
+    raise UnsupportedParameterException(
+        "connect() registers a dataset with Activeloop's hosted platform, which "
+        "deeplake-core does not use; open the dataset directly with "
+        f"deeplake.load({src_path!r}, creds=...)"
+    )
+
+
+def list_datasets(workspace: str = "", token: str | None = None) -> None:
+    """``deeplake.list``: listing a hosted workspace's datasets; not available (there is
+    no hosted service). Raises ``UnsupportedParameterException``."""
+    from deeplake_core.exceptions import UnsupportedParameterException
+
+    raise UnsupportedParameterException(
+        "deeplake.list() lists datasets of an Activeloop workspace, which deeplake-core "
+        "does not use; datasets live at the paths you give them"
+    )
+
+
+# --------------------------------------------- ``deeplake.api.dataset.dataset``
+
+
+def _forward(name: str) -> Any:
+    """A function calling ``deeplake_core.<name>`` (resolved at call time)."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        import deeplake_core
+
+        return getattr(deeplake_core, name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"Same as ``deeplake.{name}``."
+    return call
+
+
+# The reference exposes these functions as static members of ``deeplake.api.dataset.
+# dataset`` (``dataset.init`` being ``deeplake.dataset``); they hang off the function.
+for _name, _fn in {
+    "init": dataset,
+    "exists": exists,
+    "empty": empty,
+    "load": load,
+    "rename": rename,
+    "delete": delete,
+    "like": like,
+    "copy": copy,
+    "deepcopy": deepcopy,
+    "connect": connect,
+    "list": list_datasets,
+}.items():
+    setattr(dataset, _name, _fn)
+for _name in (
+    "ingest_classification",
+    "ingest_coco",
+    "ingest_yolo",
+    "ingest_kaggle",
+    "ingest_dataframe",
+    "ingest_huggingface",
+):
+    setattr(dataset, _name, _forward(_name))
+del _name, _fn

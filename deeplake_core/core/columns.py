@@ -8,12 +8,13 @@ Everything that touches the htype layer (:mod:`deeplake_core.htype`), the chunk 
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from deeplake_core.core import manifest as mf
-from deeplake_core.exceptions import DatasetCorruptError, MissingPluginError
+from deeplake_core.exceptions import DatasetCorruptError, InvalidOperationError, MissingPluginError
 
 if TYPE_CHECKING:
     from deeplake_core.core.state import Column, DatasetState
@@ -91,13 +92,22 @@ def new_entry(
         raise ValueError("tiling_threshold is a positive number of bytes, or -1 to disable tiling")
     if not verify and cfg.is_link:
         create_shape_tensor = create_sample_info_tensor = False
+    engine_sc, engine_cc, engine_dtype = cfg.sample_compression, cfg.chunk_compression, None
+    if cfg.is_sequence:  # packed samples (core/sequences.py): items compressed there
+        from deeplake_core.core.sequences import is_byte_codec
+
+        engine_sc, engine_dtype = None, "uint8"
+        if engine_cc is not None and not is_byte_codec(engine_cc):
+            engine_cc = None
+    elif cfg.storage_dtype != "str":
+        engine_dtype = cfg.storage_dtype
     meta = TensorMeta(
         htype=cfg.htype,
-        dtype=cfg.storage_dtype if cfg.storage_dtype != "str" else None,
-        sample_compression=cfg.sample_compression,
-        chunk_compression=cfg.chunk_compression,
+        dtype=engine_dtype,
+        sample_compression=engine_sc,
+        chunk_compression=engine_cc,
         tiling_threshold=tiling_threshold,
-        is_text_like=cfg.byte_encoded,
+        is_text_like=cfg.byte_encoded or cfg.is_sequence,
         **({"max_chunk_size": cfg.max_chunk_size} if cfg.max_chunk_size else {}),
     )
     requires = [_provenance("htypes", cfg.base_htype)]
@@ -180,6 +190,22 @@ def open_engine(storage: Any, entry: mf.TensorEntry, cfg: Any) -> Any:
     return TensorEngine(storage, entry.tensor_id, meta, entry.index_key)
 
 
+def _touch(col: Column) -> None:
+    """After a write: record a dtype the first samples chose (the coercion of later
+    batches depends on it). The rest of the entry is synced by the next flush."""
+    cfg = col._cfg
+    eng = col._engine
+    if (
+        cfg is not None
+        and eng is not None
+        and cfg.dtype is None
+        and eng.meta.dtype is not None
+        and not cfg.byte_encoded
+        and not cfg.is_sequence
+    ):
+        sync_entry(col)
+
+
 def sync_entry(col: Column) -> None:
     """Copy the engine's running meta (dtype, shapes, length) into the manifest entry."""
     eng = col._engine
@@ -194,6 +220,7 @@ def sync_entry(col: Column) -> None:
         and cfg.dtype is None
         and eng.meta.dtype is not None
         and not cfg.byte_encoded
+        and not cfg.is_sequence
     ):
         cfg.dtype = eng.meta.dtype
         entry.config = cfg.model_dump(mode="json")
@@ -204,8 +231,15 @@ def sync_entry(col: Column) -> None:
 
 def _encoded(sample: Any) -> Any:
     from deeplake_core.core.engine.engine import EncodedSample
-    from deeplake_core.htype.samples import is_encoded_sample, known_dtype, known_shape
+    from deeplake_core.htype.samples import (
+        is_encoded_sample,
+        is_partial_sample,
+        known_dtype,
+        known_shape,
+    )
 
+    if is_partial_sample(sample):  # deeplake.tiled: zeros, tiled by the engine if large
+        return np.zeros(sample.sample_shape, sample.dtype)
     if not is_encoded_sample(sample):
         return sample
     shape = known_shape(sample)
@@ -222,66 +256,440 @@ def _encoded(sample: Any) -> Any:
 
 
 class Prepared:
-    """Samples converted for the engine, plus the info updates they bring."""
+    """Samples converted for the engine, plus what their companions record.
 
-    __slots__ = ("data", "info", "n")
+    ``shapes``: one logical-shape row per sample for the shape companion (or None);
+    ``infos``: one sample-info dict per sample (or None when no sample has any);
+    ``dtype``: item dtype chosen by the first samples of a sequence tensor.
+    """
 
-    def __init__(self, data: Any, info: dict[str, Any] | None, n: int):
+    __slots__ = ("data", "dtype", "info", "infos", "n", "shapes")
+
+    def __init__(
+        self,
+        data: Any,
+        info: dict[str, Any] | None,
+        n: int,
+        shapes: list[np.ndarray] | None = None,
+        infos: list[dict[str, Any]] | None = None,
+        dtype: str | None = None,
+    ):
         self.data = data
         self.info = info
         self.n = n
+        self.shapes = shapes
+        self.infos = infos
+        self.dtype = dtype
+
+
+def packs_samples(cfg: Any) -> bool:
+    """Whether the engine holds this tensor's samples in a packed byte form whose
+    engine shape is not the shape users see (sequences, lists, polygons)."""
+    return cfg.is_sequence or (cfg.byte_encoded and cfg.sample_form not in ("text", "json"))
+
+
+def _shape_row(lo: tuple[int, ...], hi: tuple[int, ...]) -> np.ndarray:
+    return np.asarray([*lo, *hi], dtype=np.int64)
+
+
+def _item_shape(cfg: Any, item: Any) -> tuple[int, ...] | None:
+    from deeplake_core.htype import logical_shape
+    from deeplake_core.htype.samples import known_shape
+
+    if item is None:
+        return None
+    if isinstance(item, np.ndarray):
+        if cfg.byte_encoded:
+            return tuple(logical_shape(cfg, item))
+        return tuple(item.shape)
+    shape = known_shape(item)
+    return tuple(shape) if shape is not None else tuple(np.shape(item.array))
+
+
+def sequence_shape_row(cfg: Any, items: list[Any] | None, item_ndim: int | None) -> np.ndarray:
+    """``[lo..., hi...]`` over a sequence sample's items, the item axis first."""
+    shapes = [s for s in (_item_shape(cfg, x) for x in (items or [])) if s is not None]
+    n = len(items or [])
+    if not shapes:  # no items: their sizes are unknown (-1), not zero
+        k = item_ndim or 0
+        return _shape_row((n, *([-1] * k)), (n, *([-1] * k)))
+    arr = np.asarray(shapes, dtype=np.int64)
+    return _shape_row((n, *arr.min(axis=0)), (n, *arr.max(axis=0)))
+
+
+def _flat_shape_row(cfg: Any, stored: Any) -> np.ndarray:
+    from deeplake_core.htype import logical_shape
+
+    shape = tuple(logical_shape(cfg, stored if stored is not None else np.zeros(0, dtype=np.uint8)))
+    return _shape_row(shape, shape)
+
+
+_PLAIN_TYPES = frozenset(
+    {np.ndarray, list, tuple, str, dict, int, float, bool, type(None), np.str_}
+    | {t for t in np.sctypeDict.values() if isinstance(t, type)}
+)
+
+
+def _sample_infos(col: Column, samples: Any) -> list[dict[str, Any]] | None:
+    """Per-sample info carried by the samples themselves (files read with
+    ``deeplake.read`` expose ``sample_info``); None when no sample has any."""
+    if isinstance(samples, np.ndarray) or not col.entry.companions.get("sample_info"):
+        return None
+    try:
+        if set(map(type, samples)) <= _PLAIN_TYPES:  # no sample object carries info
+            return None
+    except TypeError:  # not iterable: coercion reports it
+        return None
+    from deeplake_core.htype.samples import is_encoded_sample
+
+    out: list[dict[str, Any]] = []
+    found = False
+    for s in samples:
+        info: Any = None
+        if not isinstance(s, np.ndarray | list | tuple | str | dict | int | float | bool):
+            info = getattr(s, "sample_info", None)
+            if info is None and is_encoded_sample(s):
+                info = _codec_sample_info(s)
+        if isinstance(info, dict) and info:
+            found = True
+            out.append(dict(info))
+        else:
+            out.append({})
+    return out if found else None
+
+
+def _codec_sample_info(sample: Any) -> dict[str, Any] | None:
+    from deeplake_core.codecs.base import ArrayCodec
+    from deeplake_core.core.engine.codecs import get_codec
+
+    try:
+        codec = get_codec(str(sample.compression))
+        if not isinstance(codec, ArrayCodec):
+            return None
+        info = dict(codec.sample_info(sample.compressed_bytes(sample.compression)))
+    except Exception:  # info is best effort; the sample itself was already validated
+        return None
+    path = getattr(sample, "path", None)
+    if path is not None:
+        info.setdefault("filename", str(path))
+    return info
 
 
 def prepare(col: Column, samples: Any) -> Prepared:
     """Validate and convert a batch for ``col`` without writing anything."""
+    from deeplake_core.core import sequences
     from deeplake_core.htype.coerce import coerce_samples
 
     cfg = col.cfg
     info = dict(col.entry.info)
+    infos = _sample_infos(col, samples)
+    if cfg.is_sequence:
+        item_ndim = _sequence_item_ndim(col)
+        seq_ndim = None if item_ndim is None or cfg.byte_encoded else item_ndim + 1
+        out = coerce_samples(cfg, samples, info, ndim=seq_ndim)
+        codec = sequences.item_codec_name(cfg)
+        dtype = None
+        if cfg.dtype is None and cfg.sample_form == "array":
+            first = next(
+                (x for items in out for x in (items or []) if isinstance(x, np.ndarray)), None
+            )
+            dtype = first.dtype.name if first is not None else None
+        shapes = [sequence_shape_row(cfg, items, item_ndim) for items in out]
+        data = [None if items is None else sequences.pack(items, codec) for items in out]
+        changed = info if info != col.entry.info else None
+        return Prepared(data, changed, len(data), shapes, infos, dtype)
     ndim = None if cfg.byte_encoded else col.engine.meta.ndim
     out = coerce_samples(cfg, samples, info, ndim=ndim)
-    if cfg.is_sequence:
-        out = [_sequence_sample(x) for x in out]
-    elif isinstance(out, list):
+    shapes = None
+    comp = companion(col, "shape")
+    if comp is not None:
+        shapes = [_flat_shape_row(cfg, x) for x in out]
+    if isinstance(out, list) and not set(map(type, out)) <= {np.ndarray, type(None)}:
         out = [_encoded(x) for x in out]
-    return Prepared(out, info if info != col.entry.info else None, len(out))
+    return Prepared(out, info if info != col.entry.info else None, len(out), shapes, infos)
 
 
-def _sequence_sample(items: Any) -> Any:
-    """Store a sequence sample as one array with an item axis."""
-    if items is None:
+def _sequence_item_ndim(col: Column) -> int | None:
+    """Rank of a sequence tensor's items, from its shape companion or stored samples."""
+    comp = companion(col, "shape")
+    if comp is not None:
+        hi = comp.engine.meta.max_shape
+        if hi and hi[0] >= 4:
+            return hi[0] // 2 - 1
         return None
-    arrays = [np.asarray(x) for x in items]
-    if not arrays:
-        return np.zeros((0,), dtype=np.uint8)
-    shapes = {a.shape for a in arrays}
-    if len(shapes) != 1:
-        from deeplake_core.exceptions import TensorInvalidSampleShapeError
+    from deeplake_core.core import sequences
 
-        raise TensorInvalidSampleShapeError(sorted(shapes)[0], len(next(iter(shapes))))
-    return np.stack(arrays)
+    eng = col.engine
+    for i in range(min(eng.num_samples, 64)):
+        shapes = [s for s in sequences.item_shapes(eng.read_sample(i)) if s is not None]
+        if shapes:
+            return len(shapes[0]) if not col.cfg.byte_encoded else 1
+    return None
 
 
-def write(col: Column, prepared: Prepared) -> None:
-    """Append prepared samples to the column (all or nothing, in the engine)."""
+# ------------------------------------------------------------------ companions
+
+
+#: Companion roles -> suffix of the hidden tensor's name (``_<name>_<suffix>``).
+COMPANION_SUFFIX = {"id": "id", "shape": "shape", "sample_info": "info"}
+
+
+def companion_key(key: str, role: str) -> str:
+    """Full key of ``key``'s hidden companion tensor for ``role``."""
+    head, _, last = key.rpartition("/")
+    name = f"_{last}_{COMPANION_SUFFIX[role]}"
+    return f"{head}/{name}" if head else name
+
+
+def companion_entries(entry: mf.TensorEntry, key: str) -> dict[str, mf.TensorEntry]:
+    """Hidden companion tensors a new tensor gets, by full key."""
+    args = entry.create_args
+    cfg = config_from_entry(entry)
+    plain = {
+        "hidden": True,
+        "create_sample_info_tensor": False,
+        "create_shape_tensor": False,
+        "create_id_tensor": False,
+        "verify": False,
+        "downsampling": None,
+        "tiling_threshold": None,
+        "verbose": False,
+    }
+    out: dict[str, mf.TensorEntry] = {}
+    roles: list[tuple[str, str, Any]] = []
+    if args.get("create_id_tensor"):
+        roles.append(("id", "generic", "uint64"))
+    if args.get("create_shape_tensor") and packs_samples(cfg):
+        roles.append(("shape", "generic", "int64"))
+    if args.get("create_sample_info_tensor"):
+        roles.append(("sample_info", "json", "unspecified"))
+    for role, htype, dtype in roles:
+        comp = new_entry(
+            htype=htype,
+            dtype=dtype,
+            sample_compression=None,
+            chunk_compression="unspecified",
+            **plain,
+        )
+        ckey = companion_key(key, role)
+        entry.companions[role] = ckey
+        out[ckey] = comp
+    return out
+
+
+def new_ids(n: int) -> np.ndarray:
+    """``n`` random 64-bit sample ids, shape ``(n, 1)`` (one vectorised draw)."""
+    return np.frombuffer(os.urandom(8 * n), dtype="<u8").astype(np.uint64).reshape(n, 1)
+
+
+def companion(col: Column, role: str) -> Column | None:
+    """The column of ``col``'s companion for ``role``, or None if it has none."""
+    key = col.entry.companions.get(role)
+    if key is None or key not in col.state.manifest.tensors:
+        return None
+    return col.state.column(key)
+
+
+def _companions(col: Column) -> list[tuple[str, Column]]:
+    out = []
+    for role in col.entry.companions:
+        comp = companion(col, role)
+        if comp is not None:
+            out.append((role, comp))
+    return out
+
+
+def _fill_ids(st: DatasetState, comp: Column, n: int) -> None:
+    """Give new ids to rows below ``n`` that have none (written without the companion)."""
+    k = n - comp.length()
+    if k > 0:
+        _comp_write(st, comp, new_ids(k))
+
+
+def _comp_write(st: DatasetState, comp: Column, data: Any) -> None:
+    comp.engine.extend(data)
+    st.mark_data(comp.tensor_id)
+    _touch(comp)
+
+
+def _info_batch(comp: Column, infos: list[dict[str, Any]]) -> list[np.ndarray]:
+    from deeplake_core.htype import forms
+
+    return [forms.encode_json(i, "json") for i in infos]
+
+
+def _append_companions(col: Column, prepared: Prepared, n0: int, ids: Any) -> None:
+    st = col.state
+    n = prepared.n
+    for role, comp in _companions(col):
+        if role == "id":
+            if ids is None:
+                data = new_ids(n)
+            else:
+                data = np.asarray(ids, dtype=np.uint64).reshape(n, 1)
+            _fill_ids(st, comp, n0)
+            _comp_write(st, comp, data)
+        elif role == "shape":
+            comp.engine.pad_to(n0)
+            rows = prepared.shapes if prepared.shapes is not None else [None] * n
+            _comp_write(st, comp, rows)
+        elif role == "sample_info" and prepared.infos is not None:
+            comp.engine.pad_to(n0)
+            _comp_write(st, comp, _info_batch(comp, prepared.infos))
+
+
+def write(col: Column, prepared: Prepared, ids: Any = None) -> None:
+    """Append prepared samples to the column and its companions (all or nothing).
+
+    ``ids``: sample ids to record instead of new random ones (merges keep ids).
+    """
+    n0 = col.length()
     col.engine.extend(prepared.data)
+    try:
+        _append_companions(col, prepared, n0, ids)
+    except BaseException:
+        truncate(col, n0)
+        raise
+    _commit_prepared(col, prepared)
+
+
+def _commit_prepared(col: Column, prepared: Prepared) -> None:
     if prepared.info is not None:
         col.entry.info.clear()
         col.entry.info.update(prepared.info)
         col.state.mark_meta()
-    sync_entry(col)
+    if prepared.dtype is not None and col.cfg.dtype is None:
+        col.cfg.dtype = prepared.dtype
+        col.entry.config = col.cfg.model_dump(mode="json")
+        col.state.mark_meta()
+    col.state.mark_data(col.tensor_id)
+    _touch(col)
+
+
+def pad_to(col: Column, n: int) -> None:
+    """Append empty samples (``None``) until the column holds ``n``; new ids for them."""
+    if n <= col.length():
+        return
+    col.engine.pad_to(n)
+    st = col.state
+    for role, comp in _companions(col):
+        if role == "id":
+            _fill_ids(st, comp, n)
+        elif role == "shape":
+            comp.engine.pad_to(n)
+            st.mark_data(comp.tensor_id)
+            _touch(comp)
+    st.mark_data(col.tensor_id)
+    _touch(col)
+
+
+def update(col: Column, rows: np.ndarray, prepared: Prepared) -> None:
+    """Replace the samples at ``rows`` (ids are kept; shapes and infos follow)."""
+    top = int(rows.max()) + 1 if len(rows) else 0
+    if top > col.length():
+        pad_to(col, top)
+    col.engine.update(rows, prepared.data)
+    st = col.state
+    for role, comp in _companions(col):
+        if role == "shape":
+            comp.engine.pad_to(col.length())
+            data = prepared.shapes if prepared.shapes is not None else [None] * len(rows)
+            comp.engine.update(rows, data)
+        elif role == "sample_info":
+            infos = prepared.infos
+            if infos is None:
+                have = rows < comp.length()
+                if not have.any():
+                    continue
+                comp.engine.update(rows[have], _info_batch(comp, [{}] * int(have.sum())))
+            else:
+                comp.engine.pad_to(max(comp.length(), top))
+                comp.engine.update(rows, _info_batch(comp, infos))
+        else:
+            continue
+        st.mark_data(comp.tensor_id)
+        _touch(comp)
+    _commit_prepared(col, prepared)
+
+
+def pop(col: Column, indices: list[int]) -> None:
+    """Remove the samples at ``indices`` from the column and its companions."""
+    col.engine.pop(indices)
+    st = col.state
+    for _role, comp in _companions(col):
+        n = comp.length()
+        mine = [i for i in indices if i < n]
+        if mine:
+            comp.engine.pop(mine)
+            st.mark_data(comp.tensor_id)
+            _touch(comp)
+    st.mark_data(col.tensor_id)
+    _touch(col)
+
+
+def truncate(col: Column, n: int) -> None:
+    """Drop every sample from position ``n`` on (rollback of a failed write)."""
+    for c in [col, *(comp for _r, comp in _companions(col))]:
+        cur = c.length()
+        if cur > n:
+            c.engine.pop(list(range(n, cur)))
+            c.state.mark_data(c.tensor_id)
+            _touch(c)
+
+
+def clear(col: Column) -> None:
+    """Remove every sample of the column and its companions."""
+    for c in [col, *(comp for _r, comp in _companions(col))]:
+        c.engine.clear()
+        c.state.mark_data(c.tensor_id)
+        _touch(c)
+
+
+def snapshot(col: Column, rows: np.ndarray) -> list[tuple[Column, int, np.ndarray, list]]:
+    """Stored values of the column and its companions at ``rows`` (for rollback)."""
+    out = []
+    for c in [col, *(comp for _r, comp in _companions(col))]:
+        n = c.length()
+        keep = rows[rows < n]
+        values = c.engine.read(keep, aslist=True) if len(keep) else []
+        out.append((c, n, keep, values))
+    return out
+
+
+def restore(col: Column, snap: list[tuple[Column, int, np.ndarray, list]]) -> None:
+    """Undo writes made since :func:`snapshot` (lengths and values)."""
+    for c, n, keep, values in snap:
+        if c.length() > n:
+            c.engine.pop(list(range(n, c.length())))
+        if len(keep):
+            c.engine.update(keep, values)
+        c.state.mark_data(c.tensor_id)
+        _touch(c)
+
+
+def sample_ids(col: Column, rows: Any) -> np.ndarray:
+    """The uint64 ids of the samples at ``rows`` (absolute indices or a slice)."""
+    comp = companion(col, "id")
+    if comp is None:
+        raise InvalidOperationError("sample ids", "tensor created with create_id_tensor=False")
+    n = col.length()
+    if isinstance(rows, slice):
+        rows = np.arange(*rows.indices(n), dtype=np.int64)
+    rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+    if not len(rows):
+        return np.zeros(0, dtype=np.uint64)
+    sel: Any = rows
+    if rows[-1] - rows[0] == len(rows) - 1 and (np.diff(rows) == 1).all():
+        sel = slice(int(rows[0]), int(rows[-1]) + 1)  # contiguous: the engine's bulk path
+    return np.asarray(comp.engine.read(sel)).reshape(len(rows), -1)[:, 0].astype(np.uint64)
 
 
 def find_bad_rows(col: Column, samples: Any) -> list[int]:
     """Rows of ``samples`` that cannot be converted (for ``ignore_errors``)."""
-    from deeplake_core.htype.coerce import coerce_samples
-
     bad = []
-    cfg = col.cfg
-    ndim = None if cfg.byte_encoded else col.engine.meta.ndim
     for i, s in enumerate(samples):
         try:
-            coerce_samples(cfg, [s], dict(col.entry.info), ndim=ndim)
+            prepare(col, [s])
         except Exception:
             bad.append(i)
     return bad
@@ -290,13 +698,62 @@ def find_bad_rows(col: Column, samples: Any) -> list[int]:
 # ------------------------------------------------------------------ reading
 
 
-def decode_bytes(cfg: Any, stored: Any) -> Any:
-    """Python value of one byte-encoded sample (text / json / list / encoded htypes)."""
-    from deeplake_core.htype import forms
+def stored_values(col: Column, rows: Any) -> list[Any]:
+    """What ``present`` takes for the samples at ``rows``: one stored array (or None)
+    per sample; for sequences one list of stored items (or None) per sample."""
+    from deeplake_core.core import sequences
 
-    if cfg.sample_form in ("text", "json", "list"):
-        return forms.decode(cfg.sample_form, stored)
-    return cfg.behavior().decode(cfg, stored)
+    eng = col.engine
+    cfg = col.cfg
+    if isinstance(rows, np.ndarray) and len(rows) == 0:
+        return []
+    data = eng.read(rows, aslist=True)
+    if cfg.is_sequence:
+        return [sequences.unpack(x) for x in data]
+    if cfg.byte_encoded:
+        return [None if x.size == 0 else x for x in data]
+    return data
+
+
+def logical_shapes(col: Column, rows: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) logical shape per sample at ``rows``: two ``(n, ndim)`` arrays.
+
+    ``-1`` marks an axis whose size a sample leaves open (item axes of an empty
+    sequence); callers ignore it when they combine bounds.
+    """
+    cfg = col.cfg
+    eng = col.engine
+    if not packs_samples(cfg):
+        sh = eng.shapes(rows)
+        if cfg.byte_encoded:  # text / json: one value per sample, (0,) when empty
+            sh = (sh[:, :1] > 0).astype(np.int64) if sh.shape[1] else np.zeros((len(sh), 1))
+        return sh, sh
+    comp = companion(col, "shape")
+    if comp is not None and comp.length() >= col.length():
+        data = comp.engine.read(rows, aslist=True)
+    else:
+        data = _computed_shape_rows(col, rows)
+    width = max((len(r) for r in data), default=0)
+    if width == 0:
+        width = 2 if cfg.is_sequence else len(_flat_shape_row(cfg, None))
+    full = np.zeros((len(data), width), dtype=np.int64)
+    if cfg.is_sequence:
+        full[:, 1:] = -1  # rows written before the item rank was known
+    for i, r in enumerate(data):
+        if len(r):
+            full[i, : len(r) // 2] = r[: len(r) // 2]
+            full[i, width // 2 : width // 2 + len(r) // 2] = r[len(r) // 2 :]
+    half = width // 2
+    return full[:, :half], full[:, half:]
+
+
+def _computed_shape_rows(col: Column, rows: Any) -> list[np.ndarray]:
+    cfg = col.cfg
+    stored = stored_values(col, rows)
+    if cfg.is_sequence:
+        item_ndim = None
+        return [sequence_shape_row(cfg, items, item_ndim) for items in stored]
+    return [_flat_shape_row(cfg, x) for x in stored]
 
 
 def stored_nbytes(col: Column) -> int:

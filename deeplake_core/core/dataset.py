@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 
 from deeplake_core.core import manifest as mf
+from deeplake_core.core.query_api import QueryMixin
 from deeplake_core.core.state import DatasetState
 from deeplake_core.core.tensor import Tensor
+from deeplake_core.core.vc.mixin import VersionControlMixin
 from deeplake_core.core.views import RowIndex, split_lengths
 from deeplake_core.exceptions import (
     DatasetHandlerError,
@@ -38,6 +40,7 @@ from deeplake_core.exceptions import (
     TensorGroupDoesNotExistError,
     TensorTooLargeToDelete,
 )
+from deeplake_core.loaders.mixin import LoaderMixin
 
 logger = logging.getLogger("deeplake")
 
@@ -61,7 +64,7 @@ def _join(group: str, name: str) -> str:
     return f"{group}/{name}" if group and name else (group or name)
 
 
-class Dataset:
+class Dataset(VersionControlMixin, QueryMixin, LoaderMixin):
     """A dataset, a group inside one, or a view of either (Deep Lake 3 API)."""
 
     def __init__(
@@ -101,12 +104,18 @@ class Dataset:
     def _rel(self, key: str) -> str:
         return key[len(self._group) + 1 :] if self._group else key
 
-    def _tensor_keys(self, include_hidden: bool = False) -> list[str]:
-        """Full keys of the tensors under this group (and its subgroups)."""
+    def _tensor_keys(self, include_hidden: bool = False, companions: bool = True) -> list[str]:
+        """Full keys of the tensors under this group (and its subgroups).
+
+        ``companions=False`` leaves out the hidden companion tensors (ids, shapes,
+        sample info) that follow their tensor's writes on their own.
+        """
         prefix = f"{self._group}/" if self._group else ""
+        tensors = self._state.manifest.tensors
+        skip = set() if companions else {k for e in tensors.values() for k in e.companions.values()}
         out = []
-        for key, entry in self._state.manifest.tensors.items():
-            if not key.startswith(prefix):
+        for key, entry in tensors.items():
+            if not key.startswith(prefix) or key in skip:
                 continue
             if entry.hidden and not include_hidden:
                 continue
@@ -357,10 +366,6 @@ class Dataset:
             self._state.manifest.allow_delete = bool(value)
             self._state.mark_meta()
 
-    @property
-    def has_head_changes(self) -> bool:
-        return self._state.has_unflushed
-
     # -------------------------------------------------------------------- context
     def __enter__(self) -> Dataset:
         self._state.with_depth += 1
@@ -391,7 +396,7 @@ class Dataset:
     # -------------------------------------------------------------------- groups
     def _check_name_free(self, key: str, for_group: bool) -> None:
         last = key.split("/")[-1]
-        if hasattr(Dataset, last):
+        if _reserved(last):
             raise (InvalidTensorGroupNameError if for_group else InvalidTensorNameError)(last)
         if self._has_tensor(key):
             raise TensorAlreadyExistsError(key)
@@ -460,7 +465,7 @@ class Dataset:
                 f"cannot rename group {name!r} to {new_name!r}: only the last part of the "
                 "name may change; move it by creating a new group instead"
             )
-        if hasattr(Dataset, new_key.split("/")[-1]):
+        if _reserved(new_key.split("/")[-1]):
             raise InvalidTensorGroupNameError(new_name)
         if self._has_tensor(new_key):
             raise TensorAlreadyExistsError(new_key)
@@ -468,10 +473,13 @@ class Dataset:
             raise TensorGroupAlreadyExistsError(new_key)
         man = self._state.manifest
         with self._state.write():
-            man.tensors = {
-                (new_key + k[len(key) :] if k.startswith(key + "/") else k): v
-                for k, v in man.tensors.items()
-            }
+
+            def moved(k: str) -> str:
+                return new_key + k[len(key) :] if k.startswith(key + "/") else k
+
+            man.tensors = {moved(k): v for k, v in man.tensors.items()}
+            for v in man.tensors.values():
+                v.companions = {r: moved(k) for r, k in v.companions.items()}
             man.groups = {
                 (new_key + g[len(key) :] if g == key or g.startswith(key + "/") else g): v
                 for g, v in man.groups.items()
@@ -514,7 +522,7 @@ class Dataset:
                 return self._tensor(key)
             raise TensorAlreadyExistsError(key)
         last = key.split("/")[-1]
-        if hasattr(Dataset, last):
+        if _reserved(last):
             raise InvalidTensorNameError(last)
         self._check_name_free(key, for_group=False)
         entry = columns.new_entry(
@@ -532,10 +540,15 @@ class Dataset:
             verbose=verbose,
             **kwargs,
         )
+        companions = columns.companion_entries(entry, key)
+        for ckey in companions:
+            if self._has_tensor(ckey) or self._has_group(ckey):
+                raise TensorAlreadyExistsError(ckey)
         with self._state.write():
             if "/" in key:
                 self._ensure_groups(posixpath.dirname(key))
             self._state.manifest.tensors[key] = entry
+            self._state.manifest.tensors.update(companions)
             self._state.mark_meta()
         return self._tensor(key)
 
@@ -561,7 +574,9 @@ class Dataset:
             return 0
 
     def _drop_tensor(self, key: str) -> None:
-        entry = self._state.manifest.tensors.pop(key)
+        entry = self._state.manifest.tensors.pop(key, None)
+        if entry is None:  # a companion already dropped with its tensor
+            return
         for comp in entry.companions.values():
             self._state.manifest.tensors.pop(comp, None)
         self._state.drop_column(entry.tensor_id)
@@ -589,15 +604,25 @@ class Dataset:
                 f"cannot rename tensor {name!r} to {new_name!r}: it would move to another "
                 "group; only the last part of the name may change"
             )
-        if hasattr(Dataset, new_key.split("/")[-1]):
+        if _reserved(new_key.split("/")[-1]):
             raise InvalidTensorNameError(new_name)
         if self._has_tensor(new_key):
             raise TensorAlreadyExistsError(new_key)
         if self._has_group(new_key):
             raise TensorGroupAlreadyExistsError(new_key)
+        from deeplake_core.core.columns import companion_key
+
         man = self._state.manifest
+        entry = man.tensors[key]
+        renames = {key: new_key}
+        for role, ckey in entry.companions.items():
+            renames[ckey] = companion_key(new_key, role)
+        for old, new in renames.items():
+            if old != key and new in man.tensors:
+                raise TensorAlreadyExistsError(new)
         with self._state.write():
-            man.tensors = {(new_key if k == key else k): v for k, v in man.tensors.items()}
+            man.tensors = {renames.get(k, k): v for k, v in man.tensors.items()}
+            entry.companions = {r: renames.get(k, k) for r, k in entry.companions.items()}
             self._state.mark_meta()
         return self._tensor(new_key)
 
@@ -712,11 +737,8 @@ class Dataset:
             try:
                 for k, batch in prepared.items():
                     columns.write(cols[k], batch)
-                    st.mark_data(cols[k].tensor_id)
                 for k in pad:
-                    col = st.column(k)
-                    col.engine.pad_to(before[k] + n)
-                    st.mark_data(col.tensor_id)
+                    columns.pad_to(st.column(k), before[k] + n)
             except BaseException as exc:
                 self._rollback(before)
                 if isinstance(exc, Exception) and not isinstance(
@@ -726,12 +748,10 @@ class Dataset:
                 raise
 
     def _rollback(self, before: dict[str, int]) -> None:
-        st = self._state
+        from deeplake_core.core import columns
+
         for k, n in before.items():
-            col = st.column(k)
-            cur = col.length()
-            if cur > n:
-                col.engine.pop(list(range(n, cur)))
+            columns.truncate(self._state.column(k), n)
 
     def update(self, sample: dict[str, Any]) -> None:
         """Overwrite the rows of this view: ``ds[0].update({"labels": 1})``."""
@@ -774,13 +794,14 @@ class Dataset:
             index += max_len
         if not 0 <= index < max_len:
             raise IndexError(f"index {index} is out of range for a dataset of length {max_len}")
+        from deeplake_core.core import columns
+
         st = self._state
         with st.write():
-            for k in self._tensor_keys(include_hidden=True):
+            for k in self._tensor_keys(include_hidden=True, companions=False):
                 col = st.column(k)
                 if col.length() > index:
-                    col.engine.pop([index])
-                    st.mark_data(col.tensor_id)
+                    columns.pop(col, [index])
 
     # -------------------------------------------------------------------- maintenance
     def summary(self, force: bool = False) -> None:
@@ -793,29 +814,14 @@ class Dataset:
         print(self._summary_text())
 
     def _summary_text(self) -> str:
-        rows = [("tensor", "htype", "shape", "dtype", "compression")]
-        for name, t in self.tensors.items():
-            try:
-                shape = str(t.shape)
-                dtype = str(t.dtype) if t.dtype is not None else "None"
-            except Exception as exc:  # a tensor whose plugin is missing
-                shape, dtype = f"<{type(exc).__name__}>", "?"
-            rows.append((name, t.htype, shape, dtype, str(t._compression)))
-        widths = [max(len(r[i]) for r in rows) for i in range(5)]
-        head = (
-            f"Dataset(path={self.path!r}{', index=' + repr(self._index) if self.is_view else ''})"
-        )
-        lines = [head, ""]
-        for j, r in enumerate(rows):
-            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-            if j == 0:
-                lines.append("  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        from deeplake_core.core.tensor import summary_table
+
+        return summary_table(repr(self), self.tensors)
 
     def size_approx(self) -> int:
         """Bytes of stored sample data (content only; an under-estimate)."""
         total = 0
-        for k in self._tensor_keys(True):
+        for k in self._tensor_keys(True, companions=False):
             total += self._tensor_nbytes(k)
         return total
 
@@ -908,6 +914,43 @@ class Dataset:
             start += size
         return tuple(out)
 
+    def connect(
+        self,
+        creds_key: str,
+        dest_path: str | None = None,
+        org_id: str | None = None,
+        ds_name: str | None = None,
+        token: str | None = None,
+    ) -> None:
+        """Connecting to Activeloop's hosted platform; see ``deeplake.connect`` (raises:
+        deeplake-core has no hosted service)."""
+        from deeplake_core.api.dataset import connect
+
+        connect(self.path, creds_key, dest_path, org_id, ds_name, token)
+
+    def visualize(self, width: int | str | None = None, height: int | str | None = None) -> None:
+        """The reference's Jupyter visualizer is a hosted web app; not available."""
+        from deeplake_core.exceptions import ModuleNotInstalledException
+
+        raise ModuleNotInstalledException(
+            "visualize() opens Activeloop's hosted visualizer, which deeplake-core does not "
+            "ship; read samples with ds.<tensor>.numpy() and plot them (e.g. matplotlib)"
+        )
+
+    @property
+    def token(self) -> str | None:
+        """The access token given with :meth:`set_token` (kept in memory only)."""
+        return self._state.settings.get("token")
+
+    def set_token(self, new_token: str) -> None:
+        """Remember an access token for this open dataset (never written to storage)."""
+        self._state.settings["token"] = new_token
+
+    @property
+    def client(self) -> None:
+        """The hosted-platform client; ``None`` (deeplake-core talks to no service)."""
+        return None
+
     # -------------------------------------------------------------------- pickling
     def __getstate__(self) -> dict[str, Any]:
         st = self._state
@@ -925,7 +968,7 @@ class Dataset:
             "subset": self._subset,
             "pad": self._pad,
             "view_flags": self._view_flags,
-            "settings": {k: v for k, v in st.settings.items() if k != "creds"},
+            "settings": {k: v for k, v in st.settings.items() if k not in ("creds", "token")},
         }
 
     def __setstate__(self, d: dict[str, Any]) -> None:
@@ -968,6 +1011,12 @@ class Dataset:
         names = set(super().__dir__())
         names.update(self._rel(k).split("/")[0] for k in self._tensor_keys())
         return sorted(names)
+
+
+def _reserved(name: str) -> bool:
+    """Whether ``name`` cannot be a tensor or group name (it is a Dataset attribute
+    that a tensor may not shadow)."""
+    return hasattr(Dataset, name) and name not in VersionControlMixin.SHADOWABLE
 
 
 def _take(v: Any, keep: list[int]) -> Any:

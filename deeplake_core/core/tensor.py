@@ -131,6 +131,13 @@ class Tensor:
 
     def extend(self, samples: Any, progressbar: bool = False, ignore_errors: bool = False) -> None:
         """Append a batch: a sequence of samples, or an array whose axis 0 indexes them."""
+        self._extend(samples, ignore_errors, None)
+
+    def _extend_with_ids(self, samples: Any, ids: Any) -> None:
+        """Append samples recording the given sample ids (merges keep ids)."""
+        self._extend(samples, False, ids)
+
+    def _extend(self, samples: Any, ignore_errors: bool, ids: Any) -> None:
         from deeplake_core.core import columns
 
         self._check_whole("extend")
@@ -148,18 +155,18 @@ class Tensor:
             samples = (
                 samples[keep] if isinstance(samples, np.ndarray) else [samples[i] for i in keep]
             )
+            if ids is not None:
+                ids = np.asarray(ids)[keep]
             prepared = columns.prepare(col, samples)
         with self._state.write():
             try:
-                columns.write(col, prepared)
+                columns.write(col, prepared, ids)
             except Exception as exc:
                 from deeplake_core.exceptions import DeepLakeCoreError
 
                 if isinstance(exc, DeepLakeCoreError | ValueError | TypeError):
                     raise
                 raise SampleExtendError(f"extend of tensor {self._name!r} failed: {exc}") from exc
-            finally:
-                self._state.mark_data(col.tensor_id)
 
     def _set(self, index: RowIndex | None, value: Any) -> None:
         """Write ``value`` at ``index`` (the view's own rows when ``None``)."""
@@ -170,6 +177,10 @@ class Tensor:
         n = col.length()
         rows = index.values(n)
         if index.sub:
+            if not _plain(col.cfg):
+                raise InvalidOperationError(
+                    "assigning to part of a sample", f"tensor of htype {col.cfg.htype!r}"
+                )
             if not index.squeeze:
                 current = self._engine.read(rows, aslist=True)
                 value_list = [value] * len(rows) if np.ndim(value) == 0 else list(value)
@@ -197,36 +208,23 @@ class Tensor:
                 f"got {prepared.n} samples to write at {len(rows)} positions; pass one "
                 "sample per position"
             )
-        top = int(rows.max()) + 1 if len(rows) else 0
-        if top > n:
-            col.engine.pad_to(top)
-        col.engine.update(rows, prepared.data)
-        if prepared.info is not None:
-            col.entry.info.clear()
-            col.entry.info.update(prepared.info)
-            self._state.mark_meta()
-        columns.sync_entry(col)
-        self._state.mark_data(col.tensor_id)
+        columns.update(col, rows, prepared)
 
-    def _snapshot(self) -> tuple[Any, int]:
-        """Values under this view (for rolling back a failed ``Dataset.update``)."""
-        n = self._length()
-        rows = self._index.values(n)
-        keep = rows[rows < n]
-        return (rows, self._engine.read(keep, aslist=True) if len(keep) else []), n
+    def _snapshot(self) -> Any:
+        """Stored values under this view (for rolling back a failed ``Dataset.update``)."""
+        from deeplake_core.core import columns
 
-    def _restore(self, snap: tuple[Any, int]) -> None:
-        (rows, values), n = snap
-        col = self._col
-        keep = rows[rows < n]
-        if len(keep):
-            col.engine.update(keep, values)
-        if col.length() > n:
-            col.engine.pop(list(range(n, col.length())))
-        self._state.mark_data(col.tensor_id)
+        return columns.snapshot(self._col, self._index.values(self._length()))
+
+    def _restore(self, snap: Any) -> None:
+        from deeplake_core.core import columns
+
+        columns.restore(self._col, snap)
 
     def pop(self, index: int | list[int] | None = None) -> None:
         """Remove the sample(s) at ``index`` (default: the last one)."""
+        from deeplake_core.core import columns
+
         col = self._col
         n = col.length()
         if index is None:
@@ -243,75 +241,145 @@ class Tensor:
         if any(not 0 <= i < n for i in norm):
             raise IndexError(f"index {index} is out of range for a tensor of {n} samples")
         with self._state.write():
-            col.engine.pop(norm)
-            self._state.mark_data(col.tensor_id)
+            columns.pop(col, norm)
 
     def _pop(self, index: list[int]) -> None:
         self.pop(index)
 
     def clear(self) -> None:
         """Remove every sample of the tensor."""
+        from deeplake_core.core import columns
+
         self._check_whole("clear")
-        col = self._col
         with self._state.write():
-            col.engine.clear()
-            self._state.mark_data(col.tensor_id)
+            columns.clear(self._col)
+
+    def modified_samples(self, target_id: str | None = None, return_indexes: bool = False) -> Any:
+        """The samples added or modified since ``target_id`` (default: the previous
+        commit), as a tensor view; with ``return_indexes`` also their row indexes.
+        ``TensorModifiedError`` if ``target_id`` is not an ancestor of this version."""
+        from deeplake_core.core.vc.diff import modified_rows
+
+        rows = modified_rows(self._state, self.key, target_id)
+        view = self._view(RowIndex(rows))
+        return (view, [int(i) for i in rows]) if return_indexes else view
+
+    def _sample_ids(self, indices: Any = None) -> np.ndarray:
+        """uint64 ids of the samples at ``indices`` (absolute rows; default: this view's
+        rows). Ids are assigned at append, kept by updates and removed with pops."""
+        from deeplake_core.core import columns
+
+        if indices is None:
+            indices = self._index.values(self._length())
+        return columns.sample_ids(self._col, indices)
 
     # ---------------------------------------------------------------- reading
-    def _pad_rows(self, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        present = rows < n
-        return rows[present], present
+    def _view_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows under the view, mask of rows that exist); rows past the end exist only
+        in a ``max_view`` (they read as ``None``)."""
+        n = self._length()
+        idx = self._index
+        if idx.squeeze:
+            rows = idx.values(n)
+        elif self._pad:
+            rows = idx.values(max(n, len(self)))
+        else:
+            rows = idx.values(n)
+        return rows, rows < n
+
+    def _check_row(self) -> bool:
+        """For a one-sample view: whether the sample exists (False: a padded row)."""
+        r = int(self._index.base[0])
+        n = self._length()
+        if r < n:
+            return True
+        if self._pad:
+            return False
+        raise IndexError(f"index {r} is out of range for tensor {self._name!r} of length {n}")
 
     def _read(self, aslist: bool) -> Any:
-        """Stored values under the view: arrays, or decoded bytes for byte forms."""
+        """Samples of a plain array tensor under the view (no htype conversion)."""
         col = self._col
-        cfg = col.cfg
         eng = col.engine
         idx = self._index
         n = eng.num_samples
         if idx.squeeze:
+            if not self._check_row():
+                return None
             r = int(idx.base[0])
-            if r >= n:
-                if self._pad:
-                    return None
-                raise IndexError(
-                    f"index {r} is out of range for tensor {self._name!r} of length {n}"
-                )
-            if cfg.byte_encoded:
-                return idx.apply_sub_sample(_decode_one(cfg, eng.read_sample(r)))
             if len(idx.sub) == 1:
                 return eng.read_sample(r, idx.sub[0])
             return idx.apply_sub_sample(eng.read_sample(r))
         if self._pad and (idx.base is None or idx.max_row(n) >= n):
-            rows = idx.values(max(n, len(self)))
-            have, present = self._pad_rows(rows, n)
-            got = eng.read(have, aslist=True) if len(have) else []
-            if cfg.byte_encoded:
-                got = [_decode_one(cfg, x) for x in got]
-            it = iter(got)
-            out = [idx.apply_sub_sample(next(it)) if p else None for p in present]
-            return out
+            rows, have = self._view_rows()
+            got = iter(eng.read(rows[have], aslist=True) if have.any() else [])
+            return [idx.apply_sub_sample(next(got)) if p else None for p in have]
         sel = idx.as_slice_or_array(n)
-        if cfg.byte_encoded:
-            return [idx.apply_sub_sample(_decode_one(cfg, x)) for x in eng.read(sel, aslist=True)]
         try:
             data = eng.read(sel, aslist=aslist)
         except DynamicTensorNumpyError:
             raise DynamicTensorNumpyError(self._name, idx, "shape") from None
         return idx.apply_sub_batch(data)
 
-    def numpy(self, aslist: bool = False, fetch_chunks: bool = False) -> Any:
-        """The samples as one array (``aslist=True``: a list, for dynamic shapes)."""
+    def _stored(self) -> list[Any]:
+        """Stored values under the view, in the form :func:`present` takes."""
+        from deeplake_core.core import columns
+
+        rows, have = self._view_rows()
+        col = self._col
+        if self._index.squeeze:
+            if not self._check_row():
+                return [None]
+            return columns.stored_values(col, rows)
+        if have.all():
+            return columns.stored_values(col, rows)
+        got = iter(columns.stored_values(col, rows[have]))
+        return [next(got) if p else None for p in have]
+
+    def _present(self, form: str, aslist: bool = False, extras: Any = None) -> Any:
+        from deeplake_core.htype import present
+
         cfg = self._cfg
-        if cfg.behavior().numpy_aslist:
-            aslist = True
+        try:
+            value = present(
+                cfg,
+                self._stored(),
+                self._entry.info,
+                form,
+                aslist=aslist,
+                single=self._index.squeeze,
+                extras=extras,
+            )
+        except DynamicTensorNumpyError as exc:
+            raise DynamicTensorNumpyError(self._name, self._index, "shape") from exc
+        idx = self._index
+        if not idx.sub or form != "numpy":
+            return value
+        if idx.squeeze or isinstance(value, list):
+            return (
+                idx.apply_sub_sample(value)
+                if idx.squeeze
+                else [idx.apply_sub_sample(v) for v in value]
+            )
+        return idx.apply_sub_batch(value)
+
+    def numpy(self, aslist: bool = False, fetch_chunks: bool = False) -> Any:
+        """The samples as one array (``aslist=True``: a list, for dynamic shapes).
+
+        Text, json, list, polygon and sequence tensors read through their htype (see
+        :func:`deeplake_core.htype.present`); rows that only exist in a ``max_view``
+        read as ``None``.
+        """
+        cfg = self._cfg
+        if not _plain(cfg):
+            if self._index.squeeze and not self._check_row():
+                return np.array([None], dtype=object)
+            return self._present("numpy", aslist)
         data = self._read(aslist)
-        if cfg.byte_encoded and cfg.sample_form in ("text", "json", "list"):
-            return _byte_form_numpy(cfg.sample_form, data, self._index.squeeze, aslist)
         if self._index.squeeze:
             if data is None:
                 return np.array([None], dtype=object)
-            return np.asarray(data) if not cfg.byte_encoded else data
+            return np.asarray(data)
         if isinstance(data, list) and not aslist:
             if any(x is None for x in data):
                 out = np.empty(len(data), dtype=object)
@@ -329,38 +397,26 @@ class Tensor:
         return data
 
     def data(self, aslist: bool = False, fetch_chunks: bool = False) -> dict[str, Any]:
-        """The samples in the form their htype defines (``{"value": ...}`` and more)."""
+        """The samples in the form their htype defines: ``{"value": text()}`` for text,
+        ``dict()`` for json, ``list()`` for list and tag; ``{"value": numpy()}`` plus
+        what the htype adds (class_label: ``"text"``; media: ``"sample_info"``)."""
         cfg = self._cfg
-        form = cfg.sample_form
-        if form == "text":
-            value: Any = self.text()
-        elif form == "json":
-            value = self.dict()
-        elif form == "list":
-            value = self.list()
-        else:
-            value = self.numpy(aslist=aslist)
-        extras: dict[str, Any] = {}
-        return cfg.behavior().data(cfg, value, self._entry.info, extras)
-
-    def _python_values(self, form: str, what: str) -> Any:
-        cfg = self._cfg
-        if cfg.sample_form != form and not (form == "list" and cfg.base_htype == "tag"):
-            raise InvalidOperationError(what, f"a tensor of htype {cfg.htype!r}")
-        data = self._read(True)
-        return data
+        extras = {"sample_info": self.sample_info}
+        if _plain(cfg):
+            return cfg.behavior().data(cfg, self.numpy(aslist=aslist), self._entry.info, extras)
+        return self._present("data", aslist, extras)
 
     def text(self, fetch_chunks: bool = False) -> str | list[str]:
         """The strings of a ``text`` tensor (one str, or a list for several samples)."""
-        return self._python_values("text", "text")
+        return self._present("text")
 
     def dict(self, fetch_chunks: bool = False) -> Any:
         """The objects of a ``json`` tensor."""
-        return self._python_values("json", "dict")
+        return self._present("dict")
 
     def list(self, fetch_chunks: bool = False) -> Any:
         """The lists of a ``list`` (or ``tag``) tensor."""
-        return self._python_values("list", "list")
+        return self._present("list")
 
     def tobytes(self) -> bytes:
         """The stored bytes of one sample (compressed bytes when sample-compressed)."""
@@ -368,20 +424,63 @@ class Tensor:
             raise ValueError("tobytes() reads exactly one whole sample; index one: t[i].tobytes()")
         return bytes(self._engine.read_bytes(int(self._index.base[0])))
 
-    def shapes(self) -> np.ndarray:
-        """Shapes of the samples under this view, as an ``(n, ndim)`` array."""
-        eng = self._engine
-        n = eng.num_samples
-        if self._cfg.byte_encoded:
-            k = 1 if self._index.squeeze else len(self)
-            return np.ones((k, 1), dtype=np.int64)
-        rows = self._index.as_slice_or_array(n)
-        sh = eng.shapes(rows)
-        if self._index.sub:
-            sh = np.array(
-                [_sample_shape_after(tuple(s), self._index.sub) for s in sh], dtype=np.int64
+    def _shape_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper) logical shape of each sample under the view, ``(n, ndim)``;
+        in-sample indices applied."""
+        from deeplake_core.core import columns
+
+        rows, have = self._view_rows()
+        rows = rows[have]
+        lo, hi = columns.logical_shapes(self._col, rows)
+        if self._index.sub and len(rows):
+            lo = np.array(
+                [_sample_shape_after(tuple(s), self._index.sub) for s in lo], dtype=np.int64
             )
-        return sh[0] if self._index.squeeze else sh
+            hi = np.array(
+                [_sample_shape_after(tuple(s), self._index.sub) for s in hi], dtype=np.int64
+            )
+        return lo, hi
+
+    def shapes(self) -> np.ndarray:
+        """Shapes of the samples under this view, as an ``(n, ndim)`` array (one sample:
+        its shape). For a sequence sample whose items differ in size, an axis holds the
+        largest size."""
+        _lo, hi = self._shape_rows()
+        hi = np.maximum(hi, 0)
+        if self._index.squeeze:
+            return hi[0] if len(hi) else np.zeros(0, dtype=np.int64)
+        return hi
+
+    def _bounds(self) -> tuple[list[int], list[int]]:
+        """(lower, upper) sample shape bounds under this view."""
+        lo, hi = self._shape_rows()
+        if len(lo) == 0:
+            nd = lo.shape[1] if lo.ndim == 2 else 0
+            return [0] * nd, [0] * nd
+        big = np.iinfo(np.int64).max
+        low = np.where(lo < 0, big, lo).min(axis=0)  # -1: size left open by the sample
+        low = np.where(low == big, 0, low)
+        return [int(x) for x in low], [int(x) for x in np.maximum(hi.max(axis=0), 0)]
+
+    @property
+    def shape(self) -> tuple[int | None, ...]:
+        """Shape including the sample axis; ``None`` for axes whose size varies."""
+        lo, hi = self._bounds()
+        dims = tuple(a if a == b else None for a, b in zip(lo, hi, strict=True))
+        if self._index.squeeze:
+            return dims
+        return (len(self), *dims)
+
+    @property
+    def shape_interval(self) -> Any:
+        """Lower and upper shape bounds (sample axis included)."""
+        from deeplake_core.util.shape_interval import ShapeInterval
+
+        lo, hi = self._bounds()
+        if self._index.squeeze:
+            return ShapeInterval(tuple(lo), tuple(hi))
+        n = len(self)
+        return ShapeInterval((n, *lo), (n, *hi))
 
     # ---------------------------------------------------------------- properties
     @property
@@ -401,39 +500,6 @@ class Tensor:
                 meta_dtype = self._engine.meta.dtype
             return np.dtype(meta_dtype) if meta_dtype else None
         return np.dtype(str) if name == "str" else np.dtype(name)
-
-    def _bounds(self) -> tuple[list[int | None], list[int | None]]:
-        """(lower, upper) sample shape bounds under this view."""
-        if self._cfg.byte_encoded:
-            return [1], [1]
-        idx = self._index
-        eng = self._engine
-        sh = self.shapes()
-        if idx.squeeze:
-            return list(sh), list(sh)
-        if len(sh) == 0:
-            nd = eng.meta.ndim or 0
-            return [0] * nd, [0] * nd
-        return list(sh.min(axis=0)), list(sh.max(axis=0))
-
-    @property
-    def shape(self) -> tuple[int | None, ...]:
-        """Shape including the sample axis; ``None`` for axes whose size varies."""
-        lo, hi = self._bounds()
-        dims = tuple(int(a) if a == b else None for a, b in zip(lo, hi, strict=True))
-        if self._index.squeeze:
-            return dims
-        return (len(self), *dims)
-
-    @property
-    def shape_interval(self) -> Any:
-        from deeplake_core.util.shape_interval import ShapeInterval
-
-        lo, hi = self._bounds()
-        if self._index.squeeze:
-            return ShapeInterval(tuple(int(x) for x in lo), tuple(int(x) for x in hi))
-        n = len(self)
-        return ShapeInterval((n, *(int(x) for x in lo)), (n, *(int(x) for x in hi)))
 
     @property
     def ndim(self) -> int:
@@ -495,25 +561,43 @@ class Tensor:
 
     @property
     def sample_info(self) -> Any:
-        """Per-sample metadata (``{}`` for samples that carry none)."""
-        if self._index.squeeze:
-            return {}
-        return [{} for _ in range(len(self))]
+        """Per-sample metadata: a dict for one sample, else a list of dicts. Files read
+        with ``deeplake.read`` carry theirs (shape, format, exif ...); other samples
+        have ``{}``."""
+        from deeplake_core.core import columns
+        from deeplake_core.htype import forms
+
+        rows, have = self._view_rows()
+        comp = columns.companion(self._col, "sample_info")
+        out: list[dict[str, Any]] = [{} for _ in range(len(rows))]
+        if comp is not None and comp.length():
+            inside = np.flatnonzero(have & (rows < comp.length()))
+            if len(inside):
+                stored = comp.engine.read(rows[inside], aslist=True)
+                for i, s in zip(inside, stored, strict=True):
+                    out[int(i)] = forms.decode("json", s) or {}
+        return out[0] if self._index.squeeze else out
+
+    def invalidate_libdeeplake_dataset(self) -> None:
+        """Drop cached reader state of the dataset's query engine. deeplake-core's query
+        engine reads tensors directly and caches nothing, so there is nothing to drop."""
 
     def _check_compatibility_with_htype(self, htype: str) -> None:
+        """Raise ``ValueError`` if this tensor's samples could not be those of ``htype``
+        (another sample form, or a dtype the htype refuses)."""
+        from deeplake_core.exceptions import MetaError
         from deeplake_core.htype.config import build_tensor_config
 
-        cfg = build_tensor_config(htype, dtype=self._entry.config.get("dtype") or "unspecified")
-        if cfg.sample_form != self._cfg.sample_form:
+        try:
+            cfg = build_tensor_config(htype, dtype=self._entry.config.get("dtype") or "unspecified")
+        except MetaError as exc:
+            raise ValueError(f"tensor {self._name!r} cannot become htype {htype!r}: {exc}") from exc
+        if cfg.sample_form != self._cfg.sample_form or cfg.is_sequence != self.is_sequence:
             raise ValueError(f"tensor {self._name!r} ({self.htype}) cannot become htype {htype!r}")
 
     def summary(self) -> None:
-        """Print the tensor's name, htype, shape, dtype and compression."""
-        print(
-            f"Tensor(key={self._name!r})\n  htype: {self.htype}\n  shape: {self.shape}\n"
-            f"  dtype: {self.dtype}\n  compression: {self._compression}\n"
-            f"  samples: {len(self)}"
-        )
+        """Print a one-row table: name, htype, shape interval, dtype, compression."""
+        print(summary_table(repr(self), {self._name: self}))
 
     def __repr__(self) -> str:
         if self._index.base is not None:
@@ -535,6 +619,11 @@ class Tensor:
 # ---------------------------------------------------------------- helpers
 
 
+def _plain(cfg: Any) -> bool:
+    """Samples are arrays stored as they are read (no byte form, no packing)."""
+    return not (cfg.byte_encoded or cfg.is_sequence)
+
+
 def _assign(arr: np.ndarray, subs: tuple[tuple[Any, ...], ...], value: Any) -> None:
     target = arr
     for s in subs[:-1]:
@@ -542,38 +631,23 @@ def _assign(arr: np.ndarray, subs: tuple[tuple[Any, ...], ...], value: Any) -> N
     target[subs[-1]] = value
 
 
-def _decode_one(cfg: Any, stored: Any) -> Any:
-    from deeplake_core.core.columns import decode_bytes
-
-    return decode_bytes(cfg, stored)
-
-
-def _byte_form_numpy(form: str, data: Any, squeeze: bool, aslist: bool) -> Any:
-    """numpy() of text/json/list samples: text as ``<U`` arrays, objects otherwise."""
-
-    def one(v: Any) -> np.ndarray:
-        if form == "text":
-            return np.array([v if v is not None else ""])
-        if form == "list":
-            return (
-                np.array(v if v is not None else [], dtype=object)
-                if v and any(isinstance(x, list | dict) for x in v)
-                else np.array(v if v is not None else [])
-            )
-        out = np.empty(1, dtype=object)
-        out[0] = v
-        return out
-
-    if squeeze:
-        return one(data)
-    items = [one(v) for v in data]
-    if aslist or form == "list":
-        return items
-    if not items:
-        return np.zeros((0, 1), dtype=str if form == "text" else object)
-    if form == "text":
-        return np.stack(items)
-    out = np.empty((len(items), 1), dtype=object)
-    for i, v in enumerate(data):
-        out[i, 0] = v
-    return out
+def summary_table(title: str, tensors: dict[str, Tensor]) -> str:
+    """The table ``summary()`` prints: one row per tensor (name, htype, shape, dtype,
+    compression); shapes as shape intervals (``(10, 28:32, 3)``)."""
+    rows = [("tensor", "htype", "shape", "dtype", "compression")]
+    for name, t in tensors.items():
+        try:
+            shape = str(t.shape_interval)
+            dtype = str(t.dtype) if t.dtype is not None else "None"
+            htype = t.htype
+            compression = str(t._compression)
+        except Exception as exc:  # a tensor whose plugin is missing
+            shape, dtype, htype, compression = f"<{type(exc).__name__}>", "?", "?", "?"
+        rows.append((name, htype, shape, dtype, compression))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = [title, ""]
+    for j, r in enumerate(rows):
+        lines.append(" " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        if j == 0:
+            lines.append(" " + "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

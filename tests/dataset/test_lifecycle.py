@@ -169,7 +169,8 @@ def test_like_copies_structure_only(mem_path):
     assert dest.info["name"] == "src"
     assert dest["g/emb"].dtype == np.float32
     # Deep Lake 4 argument order (src, dest) is recognised
-    dest4 = deeplake.like(mem_path, mem_path + "-like4")
+    deeplake.like(mem_path, mem_path + "-like4")
+    dest4 = deeplake.load(mem_path + "-like4")
     assert set(dest4.tensors) == {"labels", "g/emb"}
 
 
