@@ -1,0 +1,1 @@
+"""The ``ray`` transform scheduler for deeplake-core."""

@@ -1,0 +1,1 @@
+"""Transform schedulers for deeplake-core: ``serial``, ``threaded``, ``processed``."""
