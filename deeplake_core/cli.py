@@ -15,6 +15,7 @@ from collections.abc import Sequence
 #: Subcommand name -> ``"module:function"`` adding its parser.
 COMMANDS: dict[str, str] = {
     "plugins": "deeplake_core.plugins.cli:add_parser",
+    "gc": "deeplake_core.core.vc.gc:add_parser",
 }
 
 

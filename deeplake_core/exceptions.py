@@ -786,6 +786,29 @@ class SampleDecompressionError(CompressionError):
         )
 
 
+class DecompressionBombError(SampleDecompressionError):
+    """A sample would decode to more pixels or bytes than the configured limit."""
+
+    def __init__(self, size: int, limit: int, what: str = "pixels", path: str | None = None):
+        self.path = path
+        self.size = size
+        self.limit = limit
+        where = f" read from {path!r}" if path else ""
+        CompressionError.__init__(
+            self,
+            f"The sample{where} would decode to {size} {what}, over the limit of {limit}; "
+            "this protects against decompression bombs. If the file is trusted, raise the "
+            "limit (deeplake_core_image.limits.set_max_pixels / set_max_bytes, or the "
+            "DEEPLAKE_CORE_IMAGE_MAX_PIXELS / DEEPLAKE_CORE_IMAGE_MAX_BYTES variables).",
+        )
+
+
+class LinkedSampleError(DeepLakeCoreError, ValueError):
+    """A linked sample cannot be fetched: missing credentials, bad path or refused access."""
+
+    default_message = "The linked sample could not be read; check its path and creds_key."
+
+
 class CorruptedSampleError(DeepLakeCoreError):
     """Sample data that cannot be decoded with its compression."""
 
@@ -1016,6 +1039,12 @@ class DatasetUnsupportedPytorch(DeepLakeCoreError):
     def __init__(self, reason: str):
         self.reason = reason
         super().__init__(f"This dataset cannot be used with pytorch(): {reason}")
+
+
+class LoaderWorkerError(DeepLakeCoreError, RuntimeError):
+    """A dataloader worker process failed, died, or cannot be started."""
+
+    default_message = "A dataloader worker process failed; see the message for the cause."
 
 
 class DatasetViewSavingError(DeepLakeCoreError):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, MutableMapping, Sequence
 from typing import Any, ClassVar
 
 from deeplake_core.exceptions import InvalidBytesRequestedError, ReadOnlyModeError
@@ -91,6 +91,29 @@ class StorageProvider(MutableMapping[str, bytes], ABC):
         the end of the value is clipped, as with slicing."""
         check_range(start, end)
         return self.get(key)[start:end]
+
+    def read_into(self, key: str, out: Buffer, start: int = 0) -> int:
+        """Copy bytes ``[start, start + len(out))`` of the value into the writable
+        buffer ``out``; return how many were copied (fewer when the value ends first).
+
+        Lets a reader fill its own (e.g. preallocated output) memory without an
+        intermediate ``bytes``. The default copies from :meth:`get_range`; providers
+        override it to read straight into ``out``.
+        """
+        view = memoryview(out).cast("B")
+        check_range(start, None)
+        data = self.get_range(key, start, start + view.nbytes)
+        view[: len(data)] = data
+        return len(data)
+
+    def set_parts(self, key: str, parts: Sequence[Buffer]) -> None:
+        """Store the concatenation of ``parts`` atomically, like :meth:`set`.
+
+        Lets a writer hand over a header and slices of its own buffers without first
+        joining them. The default joins; providers override it to write the parts
+        directly (e.g. one ``writev``).
+        """
+        self.set(key, b"".join(parts))
 
     def get_bytes(
         self, key: str, start_byte: int | None = None, end_byte: int | None = None

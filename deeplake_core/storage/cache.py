@@ -14,6 +14,16 @@ values in ``cache_storage`` (a memory or local-disk provider). Layers chain: the
   it; a value larger than the cache, a delete, a ``clear`` and a ``set_if_absent`` first
   forward all dirty keys. So the next layer only ever holds a state the writer passed
   through, and metadata written last is persisted last.
+* **Streaming values bypass the cache.** A value of at least ``stream_threshold``
+  bytes (default 1 MiB; also any value larger than the cache) is written straight to
+  ``next_storage`` after every dirty key written before it, and is not kept: large
+  values are immutable chunks written once, so buffering them only doubles memory and
+  delays their I/O to :meth:`flush`. The write itself runs outside the cache's lock,
+  so several threads can stream chunks at once. :meth:`set_parts` hands the parts of
+  such a value to ``next_storage`` unjoined.
+* ``read_into`` copies from a cached value, and otherwise reads from ``next_storage``
+  straight into the caller's buffer *without* caching: it is the bulk-scan path, whose
+  data would only evict the working set. ``get`` still caches what it reads.
 * Size accounting is exact: ``cache_used`` is the sum of the cached values' lengths.
 * Pickling keeps the configuration, never the cached data (dirty data is flushed
   first unless read-only); see :meth:`__setstate__`.
@@ -28,11 +38,14 @@ import os
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from deeplake_core.storage.base import Buffer, StorageProvider, check_range
 from deeplake_core.storage.keys import check_key, check_prefix
+
+#: Values of at least this many bytes are written through, not cached.
+STREAM_THRESHOLD = 1 << 20
 
 
 class LRUCache(StorageProvider):
@@ -50,6 +63,7 @@ class LRUCache(StorageProvider):
         *,
         cache_size_bytes: int | None = None,
         owns_cache_storage: bool = False,
+        stream_threshold: int = STREAM_THRESHOLD,
     ):
         if isinstance(cache_storage, LRUCache):
             raise TypeError(
@@ -63,6 +77,7 @@ class LRUCache(StorageProvider):
         self.next_storage = next_storage
         self.cache_size = int(size)
         self.owns_cache_storage = owns_cache_storage
+        self.stream_threshold = int(stream_threshold)
         self.read_only = False
         self._reset_state()
 
@@ -174,6 +189,15 @@ class LRUCache(StorageProvider):
                 return self.cache_storage.get_range(key, start, end)
         return self.next_storage.get_range(key, start, end)
 
+    def read_into(self, key: str, out: Buffer, start: int = 0) -> int:
+        check_range(start, None)
+        key = check_key(key)
+        with self._lock:
+            if key in self.lru:
+                self.lru.move_to_end(key)
+                return self.cache_storage.read_into(key, out, start)
+        return self.next_storage.read_into(key, out, start)
+
     def get_items(self, keys: Iterable[str]) -> dict[str, bytes]:
         """Read several keys (filling the cache); missing keys are left out."""
         found = {}
@@ -208,16 +232,33 @@ class LRUCache(StorageProvider):
 
     # -- writes -----------------------------------------------------------------------
     def set(self, key: str, value: Buffer) -> None:
+        self.set_parts(key, (value,))
+
+    def set_parts(self, key: str, parts: Sequence[Buffer]) -> None:
         self.check_readonly()
         key = check_key(key)
-        data = value if isinstance(value, bytes) else bytes(value)
+        size = sum(memoryview(p).nbytes for p in parts)
+        if size >= self.stream_threshold or size > self.cache_size:
+            self._write_through(key, parts)
+            return
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
+        data = data if isinstance(data, bytes) else bytes(data)
         with self._lock:
             self._epoch += 1
-            if not self._insert_in_cache(key, data, dirty=True):
-                # Too big to cache: write through, after everything written before it.
-                self._drop(key)
-                self._flush_dirty()
-                self.next_storage.set(key, data)
+            self._insert_in_cache(key, data, dirty=True)
+
+    def _write_through(self, key: str, parts: Sequence[Buffer]) -> None:
+        """Write a streaming value to the next layer, after every dirty key written
+        before it; the write itself runs without holding the lock."""
+        with self._lock:
+            self._epoch += 1
+            self._drop(key)
+            self._flush_dirty()
+        try:
+            self.next_storage.set_parts(key, parts)
+        finally:
+            with self._lock:  # a miss read concurrently must not cache the old value
+                self._epoch += 1
 
     def set_if_absent(self, key: str, value: Buffer) -> bool:
         self.check_readonly()
@@ -311,6 +352,7 @@ class LRUCache(StorageProvider):
             "cache_size": self.cache_size,
             "read_only": self.read_only,
             "owns_cache_storage": self.owns_cache_storage,
+            "stream_threshold": self.stream_threshold,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -330,6 +372,7 @@ class LRUCache(StorageProvider):
         self.cache_size = state["cache_size"]
         self.read_only = state["read_only"]
         self.owns_cache_storage = owns
+        self.stream_threshold = state.get("stream_threshold", STREAM_THRESHOLD)
         self._reset_state()
 
     def __repr__(self) -> str:

@@ -5,10 +5,23 @@
   then replaces the key with ``os.replace``. A reader (or a process killed mid-write)
   never sees a torn value. Temporary files are named with
   :data:`~deeplake_core.storage.keys.TEMP_MARKER` and are never listed as keys.
-* Durability (``durable=True``, the default): the temporary file is fsynced before the
-  rename and the directory after it, so an acknowledged ``set`` survives power loss.
-  ``durable=False`` keeps atomicity against process crashes only (see
-  ``docs/architecture.md``, "Storage", for the measured cost).
+* Durability (``durability=``; default from ``DEEPLAKE_CORE_DURABILITY``, else
+  ``"flush"``). Atomic renames already make every write safe against a killed
+  process; fsync only matters for power loss, and only at commit points:
+
+  - ``"flush"``: a new key is written without waiting for fsync (the file is
+    fsynced by a background thread); :meth:`flush` waits until every file and then
+    every directory written since the previous flush is durable. Replacing an existing key (a
+    manifest, a branch head) fsyncs the new value before the rename, so a power loss
+    can never leave a replaced key torn or empty. Callers commit with: write data,
+    ``flush()``, write the commit record, ``flush()``.
+  - ``"always"``: every write is durable when it returns (file and directory fsync).
+  - ``"never"``: no fsync (scratch data, cache layers).
+
+  ``durable=True``/``False`` (older spelling) mean ``"always"``/``"never"``. See
+  ``docs/architecture.md``, "Storage", for the measured costs.
+* ``read_into`` and ``set_parts`` move bytes between the file and the caller's
+  buffers with ``preadv``/``writev`` (no intermediate ``bytes``).
 * ``set_if_absent`` is atomic: the temporary file is hard-linked to the key, which fails
   if the key exists (falling back to ``O_EXCL`` creation where hard links are missing).
 * Keys never leave the root: besides :func:`check_key`, a key that resolves through a
@@ -22,9 +35,11 @@ import contextlib
 import errno
 import os
 import shutil
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from deeplake_core.exceptions import (
     DirectoryAtPathException,
@@ -67,6 +82,67 @@ def _write_all(fd: int, data: Buffer) -> None:
         view = view[written:]
 
 
+_IOV_MAX = 512  # well below every platform's limit
+
+
+def _write_parts(fd: int, parts: Sequence[Buffer]) -> None:
+    """Write ``parts`` back to back with as few ``writev`` calls as possible."""
+    views = [v for v in (memoryview(p).cast("B") for p in parts) if v.nbytes]
+    if not hasattr(os, "writev"):  # pragma: no cover - Windows
+        for v in views:
+            _write_all(fd, v)
+        return
+    while views:
+        batch = views[:_IOV_MAX]
+        written = os.writev(fd, batch)
+        while written and views:  # drop what was written, keep a partial tail
+            if written >= views[0].nbytes:
+                written -= views[0].nbytes
+                views.pop(0)
+            else:
+                views[0] = views[0][written:]
+                written = 0
+
+
+DURABILITY_MODES = ("flush", "always", "never")
+_SYNC_POOL: tuple[int, ThreadPoolExecutor] | None = None
+_sync_pool_lock = threading.Lock()
+
+
+def _sync_pool() -> ThreadPoolExecutor:
+    """Threads that fsync written files in the background (rebuilt after fork)."""
+    global _SYNC_POOL
+    with _sync_pool_lock:
+        if _SYNC_POOL is None or _SYNC_POOL[0] != os.getpid():
+            _SYNC_POOL = (os.getpid(), ThreadPoolExecutor(4, thread_name_prefix="dlc-fsync"))
+        return _SYNC_POOL[1]
+
+
+def _fsync_file(path: str) -> None:
+    """fsync the file at ``path``; a file removed meanwhile needs nothing."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _durability(durability: str | None, durable: bool | None) -> str:
+    if durability is None:
+        if durable is not None:
+            return "always" if durable else "never"
+        durability = os.environ.get("DEEPLAKE_CORE_DURABILITY") or "flush"
+    if durability not in DURABILITY_MODES:
+        raise ValueError(
+            f"durability must be one of {', '.join(map(repr, DURABILITY_MODES))}, "
+            f"got {durability!r}"
+        )
+    return durability
+
+
 def _pread(fd: int, n: int, offset: int) -> bytes:
     if hasattr(os, "pread"):
         return os.pread(fd, n, offset)
@@ -83,21 +159,57 @@ class LocalProvider(StorageProvider):
         self,
         root: str | os.PathLike[str],
         *,
-        durable: bool = True,
+        durability: str | None = None,
+        durable: bool | None = None,
         read_only: bool = False,
     ):
         self.root = local_root(root)
-        self.durable = durable
+        self.durability = _durability(durability, durable)
         self.read_only = read_only
         if os.path.isfile(self.root):
             raise FileAtPathException(self.root)
         self._real_root = os.path.realpath(self.root)
+        self._sync_lock = threading.Lock()
+        #: files written since the last flush -> their eager fsync (``"flush"`` mode)
+        self._unsynced_files: dict[str, Future] = {}
+        self._unsynced_dirs: set[str] = set()
+        #: directories already checked to resolve inside the root (bounded)
+        self._safe_dirs: set[str] = set()
+
+    def __getstate__(self) -> dict:
+        """Configuration only: pending fsyncs are done first (they belong to this
+        process's writes), locks and path caches are rebuilt on unpickling."""
+        self.flush()
+        state = dict(self.__dict__)
+        for name in ("_sync_lock", "_unsynced_files", "_unsynced_dirs", "_safe_dirs"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._sync_lock = threading.Lock()
+        self._unsynced_files = {}
+        self._unsynced_dirs = set()
+        self._safe_dirs = set()
+
+    @property
+    def durable(self) -> bool:
+        """Whether writes are ever fsynced (``durability != "never"``)."""
+        return self.durability != "never"
 
     # -- paths ------------------------------------------------------------------------
     def _path(self, key: str) -> str:
-        """Filesystem path of ``key``, refusing keys that resolve outside the root."""
+        """Filesystem path of ``key``, refusing keys that resolve outside the root.
+
+        A directory found to resolve inside the root is remembered (per provider), so
+        a key in it costs one ``lstat`` (is the file itself a link?) instead of a
+        ``realpath`` of every component.
+        """
         key = check_key(key)
         path = os.path.join(self.root, *key.split("/"))
+        directory = os.path.dirname(path)
+        if directory in self._safe_dirs and not os.path.islink(path):
+            return path
         real = os.path.realpath(path)
         root = self._real_root
         if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
@@ -105,6 +217,10 @@ class LocalProvider(StorageProvider):
                 f"invalid storage key {key!r}: it resolves through a symlink to {real!r}, "
                 f"outside the storage root {self.root!r}; remove that symlink"
             )
+        if os.path.isdir(directory) and self._inside_root(directory):
+            if len(self._safe_dirs) > 4096:
+                self._safe_dirs.clear()
+            self._safe_dirs.add(directory)
         return path
 
     def _check_is_file(self, key: str) -> str:
@@ -155,6 +271,32 @@ class LocalProvider(StorageProvider):
         finally:
             os.close(fd)
 
+    def read_into(self, key: str, out: Buffer, start: int = 0) -> int:
+        check_range(start, None)
+        view = memoryview(out).cast("B")
+        path = self._path(key)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except OSError as exc:
+            raise self._missing(key, path, exc) from None
+        try:
+            done = 0
+            while done < view.nbytes:
+                if hasattr(os, "preadv"):
+                    n = os.preadv(fd, [view[done:]], start + done)
+                else:  # pragma: no cover - Windows
+                    data = _pread(fd, view.nbytes - done, start + done)
+                    view[done : done + len(data)] = data
+                    n = len(data)
+                if n == 0:
+                    break
+                done += n
+            return done
+        except IsADirectoryError:
+            raise DirectoryAtPathException(path) from None
+        finally:
+            os.close(fd)
+
     def exists(self, key: str) -> bool:
         return os.path.isfile(self._path(key))
 
@@ -194,16 +336,87 @@ class LocalProvider(StorageProvider):
 
     def _inside_root(self, path: str) -> bool:
         real = os.path.realpath(path)
-        return real.startswith(self._real_root.rstrip(os.sep) + os.sep)
+        root = self._real_root.rstrip(os.sep)
+        return real == root or real.startswith(root + os.sep)
+
+    # -- durability -------------------------------------------------------------------
+    def _makedirs(self, directory: str) -> None:
+        """Create ``directory`` and its parents; remember the parents of created
+        directories for fsync (their new entries must reach the disk too)."""
+        if os.path.isdir(directory):
+            return
+        created = []
+        d = directory
+        while not os.path.isdir(d) and d.startswith(self.root):
+            created.append(d)
+            parent = os.path.dirname(d)
+            if parent == d:
+                break
+            d = parent
+        os.makedirs(directory, exist_ok=True)
+        if self.durability != "never":
+            parents = {os.path.dirname(c) for c in created}
+            if self.durability == "always":
+                for p in sorted(parents, key=len, reverse=True):
+                    _fsync_dir(p)
+            else:
+                with self._sync_lock:
+                    self._unsynced_dirs.update(parents)
+
+    def _written(self, path: str, synced: bool) -> None:
+        """Record (``"flush"``) or make durable (``"always"``) a completed write of
+        ``path``; ``synced``: its content was already fsynced."""
+        if self.durability == "flush" and not synced:
+            fut = _sync_pool().submit(_fsync_file, path)
+            with self._sync_lock:
+                self._unsynced_files[path] = fut
+        self._dir_changed(os.path.dirname(path))
+
+    def _dir_changed(self, directory: str) -> None:
+        """An entry of ``directory`` was created, replaced or removed."""
+        if self.durability == "always":
+            _fsync_dir(directory)
+        elif self.durability == "flush":
+            with self._sync_lock:
+                self._unsynced_dirs.add(directory)
+
+    def flush(self) -> None:
+        """``durability="flush"``: make every file, then every directory, written since
+        the previous flush durable. Files are fsynced eagerly in the background as
+        they are written (so the disk works while the caller continues); this waits
+        for those and re-raises the first failure (the files are then synced again
+        by the next flush)."""
+        if self.durability != "flush":
+            return
+        with self._sync_lock:
+            files, self._unsynced_files = self._unsynced_files, {}
+            dirs, self._unsynced_dirs = self._unsynced_dirs, set()
+        failed: dict[str, Future] = {}
+        error: BaseException | None = None
+        for path, fut in files.items():
+            try:
+                fut.result()
+            except BaseException as exc:
+                failed[path] = _sync_pool().submit(_fsync_file, path)
+                error = error or exc
+        if error is not None:
+            with self._sync_lock:  # keep them for the next flush
+                self._unsynced_files.update(failed)
+                self._unsynced_dirs |= dirs
+            raise error
+        for d in sorted(dirs, key=len, reverse=True):
+            if os.path.isdir(d):
+                _fsync_dir(d)
 
     # -- writes -----------------------------------------------------------------------
-    def _temp_file(self, path: str, value: Buffer) -> str:
-        """Write ``value`` to a new temporary file next to ``path``; return its name."""
+    def _temp_file(self, path: str, parts: Sequence[Buffer], sync: bool) -> str:
+        """Write ``parts`` to a new temporary file next to ``path`` (fsynced if
+        ``sync``); return its name."""
         directory = os.path.dirname(path)
         tmp = os.path.join(directory, f"{TEMP_MARKER}-{uuid.uuid4().hex}")
         for attempt in range(5):
             try:
-                os.makedirs(directory, exist_ok=True)
+                self._makedirs(directory)
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
                 break
             except FileNotFoundError:  # a concurrent delete pruned the directory
@@ -212,8 +425,8 @@ class LocalProvider(StorageProvider):
             except (FileExistsError, NotADirectoryError):
                 raise FileAtPathException(self._file_in_the_way(directory)) from None
         try:
-            _write_all(fd, value)
-            if self.durable:
+            _write_parts(fd, parts)
+            if sync:
                 os.fsync(fd)
         except BaseException:
             os.close(fd)
@@ -231,9 +444,14 @@ class LocalProvider(StorageProvider):
         return path
 
     def set(self, key: str, value: Buffer) -> None:
+        self.set_parts(key, (value,))
+
+    def set_parts(self, key: str, parts: Sequence[Buffer]) -> None:
         self.check_readonly()
         path = self._check_is_file(key)
-        tmp = self._temp_file(path, value)
+        mode = self.durability
+        replaced = mode == "flush" and os.path.lexists(path)
+        tmp = self._temp_file(path, parts, sync=mode == "always" or replaced)
         try:
             os.replace(tmp, path)
         except OSError as exc:
@@ -242,15 +460,14 @@ class LocalProvider(StorageProvider):
             if os.path.isdir(path):
                 raise DirectoryAtPathException(path) from None
             raise exc
-        if self.durable:
-            _fsync_dir(os.path.dirname(path))
+        self._written(path, synced=mode == "always" or replaced)
 
     def set_if_absent(self, key: str, value: Buffer) -> bool:
         self.check_readonly()
         path = self._check_is_file(key)
         if os.path.lexists(path):
             return False
-        tmp = self._temp_file(path, value)
+        tmp = self._temp_file(path, (value,), sync=self.durability == "always")
         try:
             try:
                 os.link(tmp, path)
@@ -263,8 +480,7 @@ class LocalProvider(StorageProvider):
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        if self.durable:
-            _fsync_dir(os.path.dirname(path))
+        self._written(path, synced=self.durability == "always")
         return True
 
     def _create_exclusive(self, path: str, value: Buffer) -> bool:
@@ -276,7 +492,7 @@ class LocalProvider(StorageProvider):
             return False
         try:
             _write_all(fd, value)
-            if self.durable:
+            if self.durability == "always":
                 os.fsync(fd)
         finally:
             os.close(fd)
@@ -291,8 +507,7 @@ class LocalProvider(StorageProvider):
             raise self._missing(key, path, exc) from None
         directory = os.path.dirname(path)
         self._prune(directory)
-        if self.durable:
-            _fsync_dir(directory if os.path.isdir(directory) else self.root)
+        self._dir_changed(directory if os.path.isdir(directory) else self.root)
 
     def _prune(self, directory: str) -> None:
         """Remove emptied directories from ``directory`` up to (not including) the root."""
@@ -302,6 +517,7 @@ class LocalProvider(StorageProvider):
                 os.rmdir(directory)
             except OSError:
                 return
+            self._safe_dirs.discard(directory)
             directory = os.path.dirname(directory)
 
     def clear(self, prefix: str = "") -> None:
@@ -309,6 +525,7 @@ class LocalProvider(StorageProvider):
         with everything in it (temporary files of interrupted writes included)."""
         self.check_readonly()
         prefix = check_prefix(prefix)
+        self._safe_dirs.clear()
         if not prefix:
             if os.path.isdir(self.root):
                 shutil.rmtree(self.root)
@@ -346,7 +563,10 @@ class LocalProvider(StorageProvider):
             raise FileExistsError(
                 f"cannot rename {self.root!r} to {new_root!r}: the target exists; choose a new path"
             )
+        self.flush()
         os.makedirs(os.path.dirname(new_root), exist_ok=True)
         os.rename(self.root, new_root)
+        self._dir_changed(os.path.dirname(new_root))
         self.root = new_root
         self._real_root = os.path.realpath(new_root)
+        self._safe_dirs.clear()

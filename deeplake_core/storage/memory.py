@@ -75,6 +75,14 @@ class MemoryProvider(StorageProvider):
         value = self._store.data[check_key(key)]
         return bytes(memoryview(value)[start:end])
 
+    def read_into(self, key: str, out: Buffer, start: int = 0) -> int:
+        check_range(start, None)
+        view = memoryview(out).cast("B")
+        value = self._store.data[check_key(key)]
+        part = memoryview(value)[start : start + view.nbytes]
+        view[: part.nbytes] = part
+        return part.nbytes
+
     def exists(self, key: str) -> bool:
         return check_key(key) in self._store.data
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from deeplake_core.exceptions import InvalidKeyError
 from deeplake_core.storage.base import Buffer, StorageProvider
@@ -66,6 +66,16 @@ class PrefixedProvider(StorageProvider):
             return self.base.get_range(self._key(key), start, end)
         except KeyError:
             raise KeyError(key) from None
+
+    def read_into(self, key: str, out: Buffer, start: int = 0) -> int:
+        try:
+            return self.base.read_into(self._key(key), out, start)
+        except KeyError:
+            raise KeyError(key) from None
+
+    def set_parts(self, key: str, parts: Sequence[Buffer]) -> None:
+        self.check_readonly()
+        self.base.set_parts(self._key(key), parts)
 
     def set(self, key: str, value: Buffer) -> None:
         self.check_readonly()

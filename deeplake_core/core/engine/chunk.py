@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -51,54 +52,99 @@ def header_length(codec: str | None) -> int:
     return FIXED_HEADER_LEN + (-(-n // 16) * 16)
 
 
-def new_chunk_buffer(codec: str | None) -> bytearray:
-    """An empty chunk: room for the header, payload to be appended in place."""
-    return bytearray(header_length(codec))
-
-
-def finish_chunk(
-    buf: bytearray, nsamples: int, flags: int, codec: str | None, running_crcs: bool
-) -> np.ndarray:
-    """Write the header into ``buf`` (from :func:`new_chunk_buffer` plus payload).
-
-    Returns the running crc32 at the end of every ``CRC_BLOCK`` of payload when
-    ``running_crcs`` (an empty array otherwise).
-    """
+def make_header(nsamples: int, payload_len: int, crc: int, flags: int, codec: str | None) -> bytes:
+    """The header of a chunk whose payload is ``payload_len`` bytes with CRC ``crc``."""
     hlen = header_length(codec)
-    plen = len(buf) - hlen
     name = codec.encode("ascii") if codec else b""
-    with memoryview(buf) as mv:
-        payload = mv[hlen:]
-        if running_crcs:
-            crcs = np.empty(-(-plen // CRC_BLOCK), dtype=np.uint32)
-            crc = 0
-            for i, off in enumerate(range(0, plen, CRC_BLOCK)):
-                crc = zlib.crc32(payload[off : off + CRC_BLOCK], crc)
-                crcs[i] = crc
-        else:
-            crc = zlib.crc32(payload)
-            crcs = np.empty(0, dtype=np.uint32)
-        payload.release()
-        mv[FIXED_HEADER_LEN:hlen] = name.ljust(hlen - FIXED_HEADER_LEN, b"\0")
-        head = _FIXED.pack(
-            MAGIC, CHUNK_FORMAT_VERSION, hlen, flags, len(name), 0, nsamples, plen, crc, 0
-        )[:28]
-        hcrc = zlib.crc32(mv[FIXED_HEADER_LEN:hlen], zlib.crc32(head))
-        mv[:FIXED_HEADER_LEN] = head + struct.pack("<I", hcrc)
-    return crcs
+    head = _FIXED.pack(
+        MAGIC, CHUNK_FORMAT_VERSION, hlen, flags, len(name), 0, nsamples, payload_len, crc, 0
+    )[:28]
+    tail = name.ljust(hlen - FIXED_HEADER_LEN, b"\0")
+    hcrc = zlib.crc32(tail, zlib.crc32(head))
+    return head + struct.pack("<I", hcrc) + tail
 
 
-def build_chunk(
-    payload: bytes | bytearray | memoryview,
-    nsamples: int,
-    flags: int,
-    codec: str | None,
-    running_crcs: bool = False,
-) -> tuple[bytearray, np.ndarray]:
-    """A whole chunk holding ``payload`` (one copy); see :func:`finish_chunk`."""
-    buf = new_chunk_buffer(codec)
-    buf += payload
-    return buf, finish_chunk(buf, nsamples, flags, codec, running_crcs)
+def running_crcs(parts: Sequence[bytes | bytearray | memoryview]) -> np.ndarray:
+    """Running CRC-32 of the concatenated ``parts`` at the end of every ``CRC_BLOCK``
+    (and at the end of the data); the last value is the CRC of the whole payload.
+
+    Works across part boundaries without joining the parts (``zlib.crc32`` releases
+    the GIL on large buffers, so several threads checksum in parallel).
+    """
+    views = [memoryview(p).cast("B") for p in parts]
+    total = sum(v.nbytes for v in views)
+    out = np.empty(-(-total // CRC_BLOCK), dtype=np.uint32)
+    crc = fill = i = 0
+    for v in views:
+        off, n = 0, v.nbytes
+        while off < n:
+            take = min(CRC_BLOCK - fill, n - off)
+            crc = zlib.crc32(v[off : off + take], crc)
+            off += take
+            fill += take
+            if fill == CRC_BLOCK:
+                out[i] = crc
+                i += 1
+                fill = 0
+    if fill:
+        out[i] = crc
+    return out
+
+
+def chunk_parts(
+    payload: bytes | bytearray | memoryview, nsamples: int, flags: int, codec: str | None
+) -> list[bytes | bytearray | memoryview]:
+    """``[header, payload]`` of a whole chunk (for ``StorageProvider.set_parts``)."""
+    return [make_header(nsamples, len(payload), zlib.crc32(payload), flags, codec), payload]
+
+
+def parse_header(
+    data: bytes | bytearray | memoryview,
+    key: str,
+    file_len: int,
+    *,
+    nsamples: int | None = None,
+    payload_len: int | None = None,
+    flags: int | None = None,
+    codec: str | None = None,
+) -> tuple[int, int]:
+    """Verify the header at the start of ``data`` for a chunk file of ``file_len``
+    bytes; return ``(header length, payload crc)``.
+
+    Expected values, when given, are checked against the header (they come from the
+    tensor index). Raise :class:`CorruptChunkError` on any mismatch.
+    """
+    mv = memoryview(data).cast("B")
+    if mv.nbytes < FIXED_HEADER_LEN:
+        raise corrupt(key, f"only {mv.nbytes} bytes, shorter than a chunk header")
+    magic, version, hlen, fl, nlen, _r, n, plen, crc, hcrc = _FIXED.unpack_from(mv)
+    if magic != MAGIC:
+        raise corrupt(key, "bad magic bytes (not a deeplake-core chunk)")
+    if version != CHUNK_FORMAT_VERSION:
+        raise corrupt(
+            key,
+            f"chunk format version {version} is not supported by this release "
+            f"(supports {CHUNK_FORMAT_VERSION}); upgrade deeplake-core",
+        )
+    if hlen < FIXED_HEADER_LEN + nlen or hlen > mv.nbytes:
+        raise corrupt(key, "header length out of range")
+    if zlib.crc32(mv[FIXED_HEADER_LEN:hlen], zlib.crc32(mv[:28])) != hcrc:
+        raise corrupt(key, "header checksum mismatch")
+    if file_len - hlen != plen:
+        raise corrupt(key, f"payload is {file_len - hlen} bytes, header says {plen}")
+    if fl & ~_KNOWN_FLAGS:
+        raise corrupt(key, f"unknown flags {fl:#x}")
+    name = bytes(mv[FIXED_HEADER_LEN : FIXED_HEADER_LEN + nlen]).decode("ascii", "replace")
+    expect = {
+        "sample count": (nsamples, n),
+        "payload length": (payload_len, plen),
+        "flags": (flags, fl),
+        "codec": (None if flags is None else (codec or ""), name),
+    }
+    for what, (want, got) in expect.items():
+        if want is not None and want != got:
+            raise corrupt(key, f"{what} is {got!r}, the tensor index expects {want!r}")
+    return hlen, crc
 
 
 def parse_chunk(
@@ -110,60 +156,37 @@ def parse_chunk(
     flags: int | None = None,
     codec: str | None = None,
 ) -> memoryview:
-    """Verify a whole chunk and return its payload.
-
-    Expected values, when given, are checked against the header (they come from the
-    tensor index). Raise :class:`CorruptChunkError` on any mismatch.
-    """
+    """Verify a whole chunk (see :func:`parse_header`) and return its payload."""
     mv = memoryview(data).cast("B")
-    if mv.nbytes < FIXED_HEADER_LEN:
-        raise _corrupt(key, f"only {mv.nbytes} bytes, shorter than a chunk header")
-    magic, version, hlen, fl, nlen, _r, n, plen, crc, hcrc = _FIXED.unpack_from(mv)
-    if magic != MAGIC:
-        raise _corrupt(key, "bad magic bytes (not a deeplake-core chunk)")
-    if version != CHUNK_FORMAT_VERSION:
-        raise _corrupt(
-            key,
-            f"chunk format version {version} is not supported by this release "
-            f"(supports {CHUNK_FORMAT_VERSION}); upgrade deeplake-core",
-        )
-    if hlen < FIXED_HEADER_LEN + nlen or hlen > mv.nbytes:
-        raise _corrupt(key, "header length out of range")
-    if zlib.crc32(mv[FIXED_HEADER_LEN:hlen], zlib.crc32(mv[:28])) != hcrc:
-        raise _corrupt(key, "header checksum mismatch")
-    if mv.nbytes - hlen != plen:
-        raise _corrupt(key, f"payload is {mv.nbytes - hlen} bytes, header says {plen}")
-    if fl & ~_KNOWN_FLAGS:
-        raise _corrupt(key, f"unknown flags {fl:#x}")
-    name = bytes(mv[FIXED_HEADER_LEN : FIXED_HEADER_LEN + nlen]).decode("ascii", "replace")
-    expect = {
-        "sample count": (nsamples, n),
-        "payload length": (payload_len, plen),
-        "flags": (flags, fl),
-        "codec": (None if flags is None else (codec or ""), name),
-    }
-    for what, (want, got) in expect.items():
-        if want is not None and want != got:
-            raise _corrupt(key, f"{what} is {got!r}, the tensor index expects {want!r}")
+    hlen, crc = parse_header(
+        mv,
+        key,
+        mv.nbytes,
+        nsamples=nsamples,
+        payload_len=payload_len,
+        flags=flags,
+        codec=codec,
+    )
     payload = mv[hlen:]
     if zlib.crc32(payload) != crc:
-        raise _corrupt(key, "payload checksum mismatch")
+        raise corrupt(key, "payload checksum mismatch")
     return payload
 
 
 def verify_range(data: bytes, key: str, block0: int, crcs: np.ndarray, expected_len: int) -> None:
     """Check bytes of payload blocks ``[block0, block0 + k)`` against running crcs."""
     if len(data) != expected_len:
-        raise _corrupt(key, f"range read returned {len(data)} bytes, expected {expected_len}")
+        raise corrupt(key, f"range read returned {len(data)} bytes, expected {expected_len}")
     if expected_len == 0:
         return
     nblocks = -(-expected_len // CRC_BLOCK)
     start = int(crcs[block0 - 1]) if block0 > 0 else 0
     if zlib.crc32(data, start) != int(crcs[block0 + nblocks - 1]):
-        raise _corrupt(key, "payload checksum mismatch in the bytes read")
+        raise corrupt(key, "payload checksum mismatch in the bytes read")
 
 
-def _corrupt(key: str, why: str) -> CorruptChunkError:
+def corrupt(key: str, why: str) -> CorruptChunkError:
+    """The error for a chunk at ``key`` that fails verification because ``why``."""
     return CorruptChunkError(
         f"Chunk {key!r} is corrupted: {why}. Restore the chunk from a copy, or load an "
         "earlier version of the dataset (check_integrity() lists every bad chunk)."

@@ -96,6 +96,11 @@ class RunEncoder:
         runs = np.searchsorted(self.starts.view, keys, side="right") - 1
         return self.values.view[runs]
 
+    def lookup_one(self, key: int) -> tuple[int, ...]:
+        """Row of one key, as a tuple of ints."""
+        run = int(np.searchsorted(self.starts.view, key, side="right")) - 1
+        return tuple(int(v) for v in self.values.view[run])
+
     def is_uniform(self) -> bool:
         return len(self.starts) <= 1
 
@@ -160,6 +165,12 @@ class BytePositions:
         r = self.runs.view[np.searchsorted(self.runs.view[:, 0], keys, side="right") - 1]
         return r[:, 1] + (keys - r[:, 0]) * r[:, 2], r[:, 2].copy()
 
+    def lookup_one(self, key: int) -> tuple[int, int]:
+        """(offset, length) of one key."""
+        runs = self.runs.view
+        s, o, b = runs[int(np.searchsorted(runs[:, 0], key, side="right")) - 1].tolist()
+        return o + (key - s) * b, b
+
     def truncate(self, n: int) -> None:
         keep = int(np.searchsorted(self.runs.view[:, 0], n, side="left"))
         self.runs.truncate(keep)
@@ -183,7 +194,7 @@ class SampleMap:
 
     @property
     def length(self) -> int:
-        return int(self.lens.sum()) if len(self.lens) else 0
+        return int(self.starts[-1])
 
     @property
     def starts(self) -> np.ndarray:
@@ -210,6 +221,14 @@ class SampleMap:
             return logical.copy()
         j = np.searchsorted(self.starts, logical, side="right") - 1
         return self.phys[j] + (logical - self.starts[j])
+
+    def phys_one(self, i: int) -> int:
+        """Physical index of one logical index ``0 <= i < length``."""
+        if self.is_identity():
+            return i
+        st = self.starts
+        j = int(np.searchsorted(st, i, side="right")) - 1
+        return int(self.phys[j]) + i - int(st[j])
 
     def ranges(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         """Physical runs ``(starts, counts)`` covering logical ``[a, b)``, in order."""

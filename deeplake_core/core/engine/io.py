@@ -1,0 +1,91 @@
+"""Shared I/O machinery of the engine: the thread pool, chunk ids, pending writes."""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from deeplake_core.exceptions import CorruptChunkError
+
+#: Threads fetching/verifying chunks for multi-chunk reads and writing sealed chunks.
+FETCH_THREADS = max(2, min(8, os.cpu_count() or 2))
+#: Sealed chunks the engine owns that may be in flight (checksummed/written) at once.
+WRITE_BEHIND = 2
+#: Chunk id of a chunk whose payload is empty (never stored).
+NO_CHUNK = 0
+
+_POOL: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+_ID_RNG: tuple[int, random.Random] | None = None
+
+
+def pool() -> ThreadPoolExecutor:
+    """The shared I/O pool, rebuilt in a forked child (threads do not survive fork)."""
+    global _POOL
+    with _pool_lock:
+        if _POOL is None or _POOL[0] != os.getpid():
+            _POOL = (
+                os.getpid(),
+                ThreadPoolExecutor(FETCH_THREADS, thread_name_prefix="deeplake-core-io"),
+            )
+        return _POOL[1]
+
+
+def done_future(fn: Any, *args: Any) -> Future:
+    """Run ``fn`` now; its outcome as a completed future."""
+    fut: Future = Future()
+    try:
+        fut.set_result(fn(*args))
+    except Exception as exc:
+        fut.set_exception(exc)
+    return fut
+
+
+def new_chunk_id() -> int:
+    """A random non-zero 64-bit chunk id. Drawn from a PRNG seeded from the OS once per
+    process (re-seeded after fork, so parallel writers never share a sequence):
+    ``os.urandom`` per chunk is measurably slow on some VMs."""
+    global _ID_RNG
+    if _ID_RNG is None or _ID_RNG[0] != os.getpid():
+        _ID_RNG = (os.getpid(), random.Random(secrets.randbits(128)))
+    cid = NO_CHUNK
+    while cid == NO_CHUNK:
+        cid = _ID_RNG[1].getrandbits(64)
+    return cid
+
+
+@dataclass
+class WriteJob:
+    """A sealed chunk being written: its row in the chunk table and payload parts.
+
+    ``borrowed`` parts are slices of the caller's batch (written without a copy), so
+    the job must finish before the write call that made it returns.
+    """
+
+    row: int
+    key: str
+    parts: list[Any]
+    nsamples: int
+    borrowed: bool = False
+    #: the engine's open buffer the chunk was sealed from (reusable once written)
+    owned: Any = field(default=None, repr=False)
+    future: Future | None = field(default=None, repr=False)
+
+
+def raw_view(arr: np.ndarray) -> memoryview:
+    """The C-order bytes of ``arr`` as a flat memoryview (no copy when contiguous)."""
+    return memoryview(np.ascontiguousarray(arr).reshape(-1).view(np.uint8))
+
+
+def missing_chunk(key: str) -> CorruptChunkError:
+    return CorruptChunkError(
+        f"Chunk {key!r} is missing from storage although the tensor index references it. "
+        "Restore it from a copy, or load an earlier version of the dataset."
+    )

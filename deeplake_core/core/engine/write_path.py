@@ -1,0 +1,424 @@
+"""Appending samples to a tensor's physical stream and writing sealed chunks.
+
+The open chunk's payload is ``_obuf[:_olen]`` (engine-owned). A batch slice that
+completes a chunk is not copied: the chunk is written as header + open bytes + a
+slice of the caller's array (``StorageProvider.set_parts``), on the I/O pool, and the
+write call waits for such *borrowed* chunks before it returns. Only each batch's tail
+(less than a chunk) is copied into the open buffer. Checksums, optional chunk
+compression and storage writes run on the pool, so several chunks are hashed and
+written in parallel while the caller continues.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import zlib
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from deeplake_core.codecs.base import ArrayCodec
+from deeplake_core.core.engine import chunk as chunkfmt
+from deeplake_core.core.engine import tiling
+from deeplake_core.core.engine.encoders import I64, Growable, RunEncoder
+from deeplake_core.core.engine.io import (
+    NO_CHUNK,
+    WRITE_BEHIND,
+    WriteJob,
+    done_future,
+    new_chunk_id,
+    pool,
+    raw_view,
+)
+from deeplake_core.core.engine.types import EncodedSample
+from deeplake_core.exceptions import ChunkEngineError, TensorInvalidSampleShapeError
+
+#: Smallest allocation of an open-chunk buffer (it grows by doubling to the chunk size).
+_MIN_OPEN_BUFFER = 1 << 16
+
+
+class WritePath:
+    """Write side of :class:`TensorEngine` (mixin; state lives in the engine)."""
+
+    # provided by the engine
+    meta: Any
+    storage: Any
+    stats: Any
+    _codec_name: str | None
+    _data_flags: int
+
+    def _reset_open(self) -> None:
+        self._obuf: np.ndarray | None = None
+        self._olen = 0
+        self._inflight: deque[WriteJob] = deque()
+        self._nborrowed = 0
+        #: full-size open buffers whose chunk is written, for reuse (fresh memory is
+        #: slow to fault in); never the buffer a pending rollback may restore
+        self._spare: list[np.ndarray] = []
+        self._protected: np.ndarray | None = None
+        self._deferred: np.ndarray | None = None  # the protected buffer, once written
+
+    @property
+    def _open_nbytes(self) -> int:
+        """Payload bytes in the open chunk."""
+        return self._olen
+
+    # ------------------------------------------------------------------ samples
+    def _write(self, samples: Any) -> None:
+        """Append ``samples`` to the physical stream; waits for chunks that borrow the
+        caller's memory before returning."""
+        if isinstance(samples, np.ndarray) and samples.dtype != object and samples.ndim >= 1:
+            self._write_batch(samples)
+        else:
+            for item in samples:
+                if item is None:
+                    self._append_empty(1)
+                elif isinstance(item, EncodedSample):
+                    self._append_encoded(item)
+                else:
+                    self._append_array(np.asarray(item))
+        self._settle_borrowed()
+        # the write succeeded: the snapshot's buffer can no longer be restored
+        self._protected = None
+        if self._deferred is not None:
+            self._spare.append(self._deferred)
+            self._deferred = None
+
+    def _coerce(self, arr: np.ndarray, sample_ndim: int) -> np.ndarray:
+        if arr.dtype == object:
+            raise ChunkEngineError(
+                "object arrays cannot be stored; convert samples to a numeric dtype first"
+            )
+        if self.meta.dtype is None:
+            self.meta.dtype = str(arr.dtype)
+        elif arr.dtype != self.dtype:
+            arr = arr.astype(self.dtype)
+        if self.meta.ndim is None:
+            if sample_ndim == 0 and self._nphys:
+                raise ChunkEngineError(
+                    "this tensor holds empty samples, which need at least one axis, so it "
+                    "cannot hold scalars; append 1-element arrays instead"
+                )
+            self.meta.ndim = sample_ndim
+            self._shapes.widen(sample_ndim)
+            if self._nphys:  # empty samples written before the rank was known
+                zeros = np.zeros(sample_ndim, I64)
+                self._track_shapes(zeros, zeros)
+            self._t_shape = Growable(I64, sample_ndim)
+        elif sample_ndim != self.meta.ndim:
+            raise TensorInvalidSampleShapeError(
+                arr.shape[-sample_ndim:] if sample_ndim else (), self.meta.ndim
+            )
+        return arr
+
+    def _track_shapes(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        if self.meta.min_shape is None:
+            self.meta.min_shape, self.meta.max_shape = lo.tolist(), hi.tolist()
+        else:
+            self.meta.min_shape = np.minimum(self.meta.min_shape, lo).tolist()
+            self.meta.max_shape = np.maximum(self.meta.max_shape, hi).tolist()
+
+    def _write_batch(self, batch: np.ndarray) -> None:
+        batch = self._coerce(batch, batch.ndim - 1)
+        n, shape = len(batch), batch.shape[1:]
+        if n == 0:
+            return
+        s = math.prod(shape) * batch.dtype.itemsize
+        thr = self.meta.effective_tiling_threshold()
+        if self.meta.sample_compression or (thr is not None and s > thr and shape):
+            for row in batch:
+                self._append_array(row)
+            return
+        flat = raw_view(batch)
+        cap = self.meta.max_chunk_size
+        done = 0
+        while done < n:
+            room = cap - self._olen
+            k = n - done if s == 0 else room // s
+            if k == 0:
+                if self._olen:
+                    self._seal()
+                    continue
+                k = 1  # one sample bigger than a chunk, tiling off
+            k = min(k, n - done)
+            self._pos.extend_uniform(self._olen, s, k)
+            self._nphys += k
+            piece = flat[done * s : (done + k) * s]
+            done += k
+            if s and self._olen + k * s >= cap:
+                self._seal(tail=piece)  # a full chunk: written from the caller's memory
+            elif s:
+                self._append_raw(piece)
+        self._shapes.extend_repeat(shape, n)
+        self._track_shapes(np.asarray(shape, I64), np.asarray(shape, I64))
+
+    def _append_raw(self, data: bytes | memoryview) -> None:
+        """Copy ``data`` to the end of the open chunk's buffer."""
+        n = len(data)
+        need = self._olen + n
+        buf = self._obuf
+        if buf is None or need > len(buf):
+            cap = self.meta.max_chunk_size
+            if self._spare and need <= cap:
+                new = self._spare.pop()
+            else:  # double from a small start; go to full size at once for big data
+                grow = max(_MIN_OPEN_BUFFER, 2 * (len(buf) if buf is not None else 0))
+                if need > cap // 8:
+                    grow = cap
+                new = np.empty(max(need, min(grow, cap)), np.uint8)
+            if self._olen:
+                new[: self._olen] = buf[: self._olen]
+            self._obuf = buf = new
+        buf[self._olen : need] = np.frombuffer(data, np.uint8)
+        self._olen = need
+
+    def _append_empty(self, k: int) -> None:
+        if self.meta.ndim == 0:
+            raise ChunkEngineError(
+                "a tensor of scalars cannot hold empty samples (None); append a value, or "
+                "store samples as 1-D arrays so that an empty one has shape (0,)"
+            )
+        ndim = self.meta.ndim or 0
+        self._pos.extend_uniform(self._olen, 0, k)
+        self._shapes.extend_repeat(np.zeros(ndim, I64), k)
+        if self.meta.ndim is not None:
+            self._track_shapes(np.zeros(ndim, I64), np.zeros(ndim, I64))
+        self._nphys += k
+
+    def _append_array(self, arr: np.ndarray) -> None:
+        arr = self._coerce(arr, arr.ndim)
+        if arr.size and self.meta.sample_compression:
+            data: bytes | memoryview = self._encode(arr)
+        else:
+            data = raw_view(arr)
+        thr = self.meta.effective_tiling_threshold()
+        if thr is not None and arr.ndim and len(data) > thr:
+            self._append_tiled(arr)
+        else:
+            self._append_bytes(data, arr.shape)
+
+    def _append_encoded(self, item: EncodedSample) -> None:
+        comp = item.compression
+        if comp is not None and comp == self.meta.sample_compression:
+            shape = tuple(int(d) for d in item.shape)
+            probe = np.empty((0,) * len(shape), dtype=np.dtype(item.dtype))
+            self._coerce(probe, len(shape))
+            if np.dtype(item.dtype) != self.dtype or len(item.buffer) > (
+                self.meta.effective_tiling_threshold() or math.inf
+            ):
+                self._append_array(
+                    self._decode(bytes(item.buffer), shape, np.dtype(item.dtype), comp)
+                )
+                return
+            self._append_bytes(bytes(item.buffer) if math.prod(shape) else b"", shape)
+            return
+        arr = self._decode(bytes(item.buffer), tuple(item.shape), np.dtype(item.dtype), comp)
+        self._append_array(arr)
+
+    def _append_bytes(self, data: bytes | memoryview, shape: tuple[int, ...]) -> None:
+        n = len(data)
+        if self._olen and self._olen + n > self.meta.max_chunk_size:
+            self._seal()
+        self._pos.extend_uniform(self._olen, n, 1)
+        if n:
+            self._append_raw(data)
+        shp = np.asarray(shape, I64)
+        self._shapes.extend(shp.reshape(1, -1))
+        self._track_shapes(shp, shp)
+        self._nphys += 1
+        if self._olen >= self.meta.max_chunk_size:
+            self._seal()
+
+    def _append_tiled(self, arr: np.ndarray) -> None:
+        thr = self.meta.effective_tiling_threshold() or self.meta.max_chunk_size
+        tile_shape = tiling.choose_tile_shape(arr.shape, arr.dtype.itemsize, thr)
+        flags = chunkfmt.FLAG_TILE | self._data_flags
+        self._t_phys.append([self._nphys])
+        self._t_shape.append(np.asarray(tile_shape, I64).reshape(1, -1))
+        self._t_first.append([len(self._tile_ids)])
+        for sl in tiling.iter_tiles(arr.shape, tile_shape):
+            tile = np.ascontiguousarray(arr[sl])
+            if self.meta.sample_compression:
+                payload: bytes | memoryview = self._encode(tile)
+            elif self.meta.chunk_compression:
+                payload = self.codec.compress(tile.tobytes())
+            else:
+                payload = raw_view(tile)
+            parts = chunkfmt.chunk_parts(payload, 1, flags, self._codec_name)
+            self._tile_ids.append([self._put_chunk(parts)])
+        self._append_bytes(b"", arr.shape)  # placeholder in the physical stream
+
+    def _encode(self, arr: np.ndarray) -> bytes:
+        codec = self.codec
+        if isinstance(codec, ArrayCodec):
+            return codec.encode(arr)
+        return codec.compress(np.ascontiguousarray(arr).tobytes())
+
+    # ------------------------------------------------------------------ chunks
+    def _put_chunk(self, parts: list) -> int:
+        """Store a finished chunk now (tiles); returns its id."""
+        cid = new_chunk_id()
+        self.storage.set_parts(self._chunk_key(cid), parts)
+        self.stats.bytes_written += sum(len(p) for p in parts)
+        self.stats.chunks_written += 1
+        return cid
+
+    def _seal(self, tail: memoryview | None = None) -> None:
+        """Close the open chunk (plus ``tail``, a slice of the caller's batch that
+        completes it) and hand it to the I/O pool for checksums and the write."""
+        nsamples = self._nphys - self._open_first
+        if nsamples == 0:
+            return
+        parts: list[Any] = []
+        owned = self._obuf if self._olen else None
+        if self._olen:
+            parts.append(memoryview(self._obuf)[: self._olen])
+        if tail is not None and len(tail):
+            parts.append(tail)
+        raw_len = sum(len(p) for p in parts)
+        row = len(self._c_ids)
+        cid = NO_CHUNK
+        nblocks = 0
+        if raw_len:
+            cid = new_chunk_id()
+            if not self.meta.chunk_compression:
+                nblocks = -(-raw_len // chunkfmt.CRC_BLOCK)
+        self._c_ids.append([cid])
+        self._c_start.append([self._open_first])
+        self._c_stored.append([raw_len])  # final value set when the write completes
+        self._c_raw.append([raw_len])
+        self._c_crc0.append([len(self._crcs)])
+        self._crcs.append(np.zeros(nblocks, np.uint32))
+        self._obuf, self._olen = None, 0  # the job owns the old buffer now
+        self._open_first = self._nphys
+        if not raw_len:
+            return
+        borrowed = tail is not None and len(tail) > 0
+        job = WriteJob(row, self._chunk_key(cid), parts, nsamples, borrowed, owned)
+        job.future = pool().submit(self._write_chunk, job)
+        self._inflight.append(job)
+        if borrowed:
+            self._nborrowed += 1
+        elif len(self._inflight) - self._nborrowed > WRITE_BEHIND:
+            self._drain(limit=len(self._inflight) - self._nborrowed - WRITE_BEHIND)
+
+    def _write_chunk(self, job: WriteJob) -> tuple[np.ndarray, int]:
+        """Checksum (and compress) one sealed chunk and store it; returns (running
+        crcs, stored length). Runs on the pool: touches no mutable engine state."""
+        parts = job.parts
+        if self.meta.chunk_compression:
+            raw = parts[0] if len(parts) == 1 else b"".join(parts)
+            payload = [self.codec.compress(raw)]
+            crcs = np.empty(0, np.uint32)
+            crc = zlib.crc32(payload[0])
+        else:
+            payload = parts
+            crcs = chunkfmt.running_crcs(parts)
+            crc = int(crcs[-1])
+        plen = sum(len(p) for p in payload)
+        header = chunkfmt.make_header(job.nsamples, plen, crc, self._data_flags, self._codec_name)
+        self.storage.set_parts(job.key, [header, *payload])
+        return crcs, len(header) + plen
+
+    def _drain(self, limit: int | None = None) -> None:
+        """Wait for (the ``limit`` oldest) pending chunk writes and record their results.
+        A failed write is retried once here; if it fails again it stays pending and the
+        error propagates (a later flush retries it)."""
+        while self._inflight and (limit is None or limit > 0):
+            job = self._inflight[0]
+            try:
+                crcs, total = job.future.result()
+            except Exception:
+                job.future = done_future(self._write_chunk, job)
+                crcs, total = job.future.result()
+            self._inflight.popleft()
+            if job.borrowed:
+                self._nborrowed -= 1
+            self._recycle(job)
+            c0 = int(self._c_crc0.view[job.row])
+            self._crcs.view[c0 : c0 + len(crcs)] = crcs
+            self._c_stored.view[job.row] = total - self._hlen
+            self.stats.bytes_written += total
+            self.stats.chunks_written += 1
+            if limit is not None:
+                limit -= 1
+
+    def _recycle(self, job: WriteJob) -> None:
+        """Keep the open buffer of a written chunk for reuse if it is full-size."""
+        owned = job.owned
+        job.owned = None
+        if owned is None or len(owned) != self.meta.max_chunk_size or len(self._spare) >= 2:
+            return
+        job.parts = []  # the buffer is reused: drop the job's view of it
+        if owned is self._protected:  # a rollback of the current write may restore it
+            self._deferred = owned
+        else:
+            self._spare.append(owned)
+
+    def _settle_borrowed(self) -> None:
+        """Wait until no pending write reads the caller's memory."""
+        while self._nborrowed:
+            self._drain(limit=1)
+
+    # ------------------------------------------------------------------ rollback
+    def _snapshot(self) -> tuple:
+        """Cheap marks to undo a failed write of the physical stream (O(1))."""
+        self._protected = self._obuf
+        return (
+            self._nphys,
+            len(self._c_ids),
+            len(self._crcs),
+            len(self._t_phys),
+            len(self._tile_ids),
+            self._shapes.width,
+            self._obuf,
+            self._olen,
+            self._open_first,
+            self.meta.model_dump(include={"dtype", "ndim", "min_shape", "max_shape"}),
+        )
+
+    def _abandon_inflight(self, from_row: int) -> None:
+        """Wait for pending writes of chunk rows ``>= from_row`` and forget them (their
+        chunks, if written, are unreferenced garbage)."""
+        keep: deque[WriteJob] = deque()
+        for job in self._inflight:
+            if job.row >= from_row:
+                with contextlib.suppress(Exception):
+                    job.future.result()
+            else:
+                keep.append(job)
+        self._inflight = keep
+        self._nborrowed = sum(1 for j in keep if j.borrowed)
+
+    def _rollback(self, snap: tuple) -> None:
+        """Undo a failed write. Chunks already written become unreferenced garbage.
+
+        The open buffer of the snapshot is restored as it was: bytes below its fill
+        mark are never modified (appends go past it; a sealed buffer is never
+        reused), even if it was sealed during the failed write.
+        """
+        nphys, nchunks, ncrcs, ntiled, ntiles, width, obuf, olen, ofirst, meta = snap
+        self._abandon_inflight(nchunks)
+        self._nphys = nphys
+        for g in (self._c_ids, self._c_start, self._c_stored, self._c_raw, self._c_crc0):
+            g.truncate(nchunks)
+        self._crcs.truncate(ncrcs)
+        for g in (self._t_phys, self._t_first):
+            g.truncate(ntiled)
+        self._tile_ids.truncate(ntiles)
+        if self._shapes.width != width:  # ndim became known during the failed write
+            self._shapes = RunEncoder(width)
+            self._shapes.extend_repeat(np.zeros(width, I64), nphys)
+            self._t_shape = Growable(I64, width)
+        else:
+            self._shapes.truncate(nphys)
+            self._t_shape.truncate(ntiled)
+        self._pos.truncate(nphys)
+        self._obuf, self._olen = obuf, olen
+        self._deferred = self._protected = None
+        self._open_first = ofirst
+        self._cache = None
+        for k, v in meta.items():
+            setattr(self.meta, k, v)

@@ -1,0 +1,184 @@
+"""Zero-copy paths of the engine: full chunks written from the caller's batch, scans
+read straight into the output, single-row reads; and their failure handling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deeplake_core.core.engine import TensorEngine, TensorMeta
+from deeplake_core.exceptions import CorruptChunkError
+from deeplake_core.storage.cache import LRUCache
+from deeplake_core.storage.local import LocalProvider
+from deeplake_core.storage.memory import MemoryProvider
+
+CHUNK = 64 * 1024
+
+
+class DictStorage(MemoryProvider):
+    """A private in-memory store whose ``data`` dict tests may damage directly."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data = self._store.data
+
+
+class PartsRecorder(DictStorage):
+    """Records, for every chunk write, whether a part shares memory with ``watch``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.watch: np.ndarray | None = None
+        self.shared: list[bool] = []
+        self.fail_next = 0
+        self.read_intos = 0
+
+    def set_parts(self, key, parts) -> None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise OSError("disk full")
+        if "/chunks/" in key and self.watch is not None:
+            self.shared.append(
+                any(
+                    np.shares_memory(np.frombuffer(p, np.uint8), self.watch)
+                    for p in parts
+                    if len(p)
+                )
+            )
+        super().set_parts(key, parts)
+
+    def read_into(self, key, out, start=0) -> int:
+        self.read_intos += 1
+        return super().read_into(key, out, start)
+
+
+def _meta(**kw) -> TensorMeta:
+    return TensorMeta(max_chunk_size=CHUNK, **kw)
+
+
+def test_full_chunks_are_written_from_the_callers_memory() -> None:
+    store = PartsRecorder()
+    eng = TensorEngine(store, "t", _meta())
+    batch = np.random.default_rng(0).standard_normal((5000, 16)).astype(np.float32)  # 320 KB
+    store.watch = batch
+    eng.extend(batch)
+    assert store.shared and all(store.shared)  # every full chunk came from `batch`
+    expected = batch.copy()
+    batch[:] = -1  # the caller reuses its buffer: stored data must not change
+    eng.flush("idx")
+    assert not store.shared[-1]  # the tail was copied into the engine's open chunk
+    assert np.array_equal(eng.read(slice(None)), expected)
+    again = TensorEngine(store, "t", TensorMeta.model_validate(eng.meta.model_dump()), "idx")
+    assert np.array_equal(again.read(slice(None)), expected)
+
+
+def test_many_small_batches_reuse_buffers_without_mixing_data() -> None:
+    store = PartsRecorder()
+    eng = TensorEngine(store, "t", _meta())
+    rng = np.random.default_rng(1)
+    buf = np.empty((700, 8), np.float64)  # one reused caller buffer
+    want = []
+    for _ in range(40):
+        k = int(rng.integers(1, 700))
+        buf[:k] = rng.standard_normal((k, 8))
+        eng.extend(buf[:k])
+        want.append(buf[:k].copy())
+        if rng.random() < 0.2:
+            eng.flush("idx")
+    eng.flush("idx")
+    assert np.array_equal(eng.read(slice(None)), np.concatenate(want))
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_failed_chunk_write_is_retried_or_rolled_back(persistent) -> None:
+    store = PartsRecorder()
+    eng = TensorEngine(store, "t", _meta())
+    first = np.arange(3000 * 4, dtype=np.int32).reshape(3000, 4)
+    eng.extend(first)
+    failing = np.ones((20_000, 4), np.int32)
+    store.fail_next = 10**6 if persistent else 1
+    if persistent:  # the write and its retry fail: the extend is undone
+        with pytest.raises(OSError, match="disk full"):
+            eng.extend(failing)
+        assert eng.num_samples == 3000
+    else:  # one failure: the retry succeeds
+        eng.extend(failing)
+    store.fail_next = 0
+    second = np.full((9000, 4), 7, np.int32)
+    eng.extend(second)
+    eng.flush("idx")
+    want = np.concatenate([first, second] if persistent else [first, failing, second])
+    assert np.array_equal(eng.read(slice(None)), want)
+    eng2 = TensorEngine(store, "t", TensorMeta.model_validate(eng.meta.model_dump()), "idx")
+    assert np.array_equal(eng2.read(slice(None)), want)
+    eng2.check_integrity()
+
+
+def test_scan_reads_whole_chunks_into_the_output(tmp_path) -> None:
+    store = PartsRecorder()
+    eng = TensorEngine(store, "t", _meta())
+    data = np.random.default_rng(2).integers(0, 1 << 30, (20_000, 8), dtype=np.int64)
+    eng.extend(data)
+    eng.flush("idx")
+    nchunks = len(eng.chunk_keys())
+    eng = TensorEngine(store, "t", TensorMeta.model_validate(eng.meta.model_dump()), "idx")
+    assert np.array_equal(eng.read(slice(None)), data)
+    assert store.read_intos == nchunks  # one direct read per chunk, no other copy
+    assert np.array_equal(eng.read(slice(37, 19_001)), data[37:19_001])  # partial ends
+    # a damaged payload byte is caught on the direct path
+    key = sorted(eng.chunk_keys())[3]
+    raw = bytearray(store.data[key])
+    raw[-100] ^= 1
+    store.data[key] = bytes(raw)
+    with pytest.raises(CorruptChunkError, match="checksum"):
+        eng.read(slice(None))
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_local_storage_round_trip_and_single_rows(tmp_path, cache) -> None:
+    base = LocalProvider(tmp_path, durability="never")
+    store = LRUCache(MemoryProvider(), base, 1 << 20, stream_threshold=32 * 1024) if cache else base
+    meta = _meta()
+    eng = TensorEngine(store, "t", meta)
+    data = np.random.default_rng(3).standard_normal((6000, 32)).astype(np.float32)
+    for s in range(0, 6000, 1100):
+        eng.extend(data[s : s + 1100])
+    eng.flush("idx")
+    store.flush()
+    eng = TensorEngine(store, "t", TensorMeta.model_validate(meta.model_dump()), "idx")
+    assert np.array_equal(eng.read(slice(None)), data)
+    for i in (0, 1, 2047, 2048, 5999, -1, -6000):
+        assert np.array_equal(eng.read_sample(i), data[i])
+    assert np.array_equal(eng.read_sample(5, (slice(2, 9),)), data[5, 2:9])
+    with pytest.raises(IndexError):
+        eng.read_sample(6000)
+    eng.extend(data[:3])  # still in the open chunk
+    assert np.array_equal(eng.read_sample(6001), data[1])
+
+
+def test_single_row_reads_of_compressed_and_updated_tensors() -> None:
+    rng = np.random.default_rng(4)
+    for comp in ({"chunk_compression": "lz4"}, {"sample_compression": "lz4"}):
+        eng = TensorEngine(DictStorage(), "t", _meta(**comp))
+        data = rng.integers(0, 5, (3000, 16)).astype(np.int16)
+        eng.extend(data)
+        eng.update([10, 2999], np.full((2, 16), 9, np.int16))
+        eng.pop([0])
+        data[10] = data[2999] = 9
+        data = data[1:]
+        eng.flush("idx")
+        for i in (0, 9, 1500, len(data) - 1):
+            assert np.array_equal(eng.read_sample(i), data[i])
+
+
+def test_bulk_byte_reads_and_chunk_ids() -> None:
+    eng = TensorEngine(DictStorage(), "t", _meta(sample_compression="lz4"))
+    rng = np.random.default_rng(5)
+    rows = [rng.integers(0, 256, 100 + i % 50, dtype=np.uint8) for i in range(3000)]
+    eng.extend(rows)
+    eng.flush("idx")
+    eng.extend(rows[:5])  # open chunk
+    idx = [2999, 0, 1500, 3002, 7]
+    assert eng.read_bytes_many(idx) == [eng.read_bytes(i) for i in idx]
+    ids = eng.chunk_ids(idx)
+    assert ids[3] == -1 and ids[1] == ids[4] == 0 and ids[0] > ids[2] > 0
