@@ -33,17 +33,17 @@ MIN_PYTHON = (3, 11)
 
 #: Folders whose immediate sub-folders holding a ``pyproject.toml`` are plugin distributions.
 PLUGIN_ROOTS = ("htypes", "providers", "plugins")
-#: Extras of the kernel installed by ``setup``. Heavy optional stacks (``torch``,
-#: ``tensorflow``) are opt-in: list them in ``DEEPLAKE_DEV_EXTRAS`` (comma-separated),
-#: e.g. ``DEEPLAKE_DEV_EXTRAS=torch python3 scripts/dev.py setup``, once the kernel's
-#: pyproject defines that extra.
-KERNEL_EXTRAS = ("dev",)
+#: Extras of the kernel installed by ``setup``: the test tools plus both deep-learning
+#: stacks, so the loader tests run everywhere (``torch`` is pinned to the CPU wheel).
+#: ``DEEPLAKE_DEV_EXTRAS`` (comma-separated) adds more; ``DEEPLAKE_DEV_LIGHT=1`` installs
+#: only ``dev`` (the torch/tensorflow tests then skip with a reason).
+KERNEL_EXTRAS = ("dev", "torch", "tensorflow")
 #: Extra test roots collected besides the kernel's ``tests/`` and each plugin's ``tests/``.
 EXTRA_TEST_ROOTS = ("cookiecutter/tests",)
 #: Per-test timeout in seconds (pytest-timeout); ``DEEPLAKE_TEST_TIMEOUT`` overrides it.
 DEFAULT_TEST_TIMEOUT = 300
 #: Bump to force a reinstall when this script's install logic changes.
-SETUP_VERSION = 1
+SETUP_VERSION = 2
 
 
 def log(msg: str) -> None:
@@ -78,8 +78,9 @@ def dist_name(project_dir: Path) -> str:
 
 
 def kernel_extras() -> list[str]:
+    base = ("dev",) if os.environ.get("DEEPLAKE_DEV_LIGHT") == "1" else KERNEL_EXTRAS
     extra = [e.strip() for e in os.environ.get("DEEPLAKE_DEV_EXTRAS", "").split(",")]
-    return list(dict.fromkeys([*KERNEL_EXTRAS, *(e for e in extra if e)]))
+    return list(dict.fromkeys([*base, *(e for e in extra if e)]))
 
 
 def setup_fingerprint(dists: list[Path]) -> str:
