@@ -36,6 +36,9 @@ class ArrayCodec(ABC):
 
     #: Largest decoded size in bytes accepted by default (decompression-bomb guard).
     max_decoded_bytes: int = 1 << 31
+    #: False: a file in this format is stored whole as given however large, never
+    #: decoded and re-encoded tile by tile (video and audio cannot be re-encoded).
+    tileable: bool = True
 
     @abstractmethod
     def encode(self, array: np.ndarray, config: Any = None) -> bytes:
@@ -57,3 +60,27 @@ class ArrayCodec(ABC):
     def verify(self, data: bytes | memoryview) -> None:
         """Raise ``CorruptedSampleError`` if the bytes are not a valid file of this format."""
         self.decode(data)
+
+    def decode_partial(self, data: bytes | memoryview, subindex: tuple) -> np.ndarray:
+        """``decode(data)[subindex]``, decoding only what ``subindex`` selects where the
+        format allows it (video: seek to the keyframe before the first selected frame).
+
+        ``subindex`` holds one int, slice or index array per sample axis, from the
+        first. Readers call this instead of ``decode`` when a view indexes inside a
+        sample and the codec overrides it (:func:`has_partial_decode`); this default
+        decodes everything and slices.
+        """
+        return self.decode(data)[tuple(subindex)]
+
+    def timestamps(self, data: bytes | memoryview) -> np.ndarray | None:
+        """Presentation time in seconds of each entry of the first axis (video frames),
+        or None for formats without a time axis."""
+        return None
+
+
+def has_partial_decode(codec: object) -> bool:
+    """Whether ``codec`` decodes parts of a sample cheaper than decoding it whole."""
+    return (
+        isinstance(codec, ArrayCodec)
+        and type(codec).decode_partial is not ArrayCodec.decode_partial
+    )

@@ -146,6 +146,8 @@ class HtypeConformance:
     invalid_samples: list[tuple[Any, type[Exception]]] = []
     #: Modules the entry module must not import.
     heavy_modules: tuple[str, ...] = HEAVY_MODULES
+    #: Key of ``data()`` holding the ``numpy()`` value (video documents ``"frames"``).
+    data_value_key: str = "value"
 
     # -------------------------------------------------------------- hooks
     def registry(self) -> Any:
@@ -176,7 +178,7 @@ class HtypeConformance:
             f"{sample!r} read back as {value!r}, which stores differently"
         )
         data = present(cfg, stored, info, "data", single=True, registry=reg)
-        assert isinstance(data, dict) and "value" in data
+        assert isinstance(data, dict) and self.data_value_key in data
         if not cfg.is_sequence and isinstance(stored[0], np.ndarray):
             shape = logical_shape(cfg, stored[0], registry=reg)
             assert all(isinstance(d, int) and d >= 0 for d in shape)
