@@ -260,6 +260,27 @@ class LRUCache(StorageProvider):
             with self._lock:  # a miss read concurrently must not cache the old value
                 self._epoch += 1
 
+    def write_through(self, key: str, value: Buffer) -> None:
+        """Store ``value`` in the provider beneath every cache layer, after every dirty
+        value written before it, keeping no copy in any layer. For keys that other
+        writers may change (branch refs, version records, manifests): their readers go
+        to that provider (``get_base_storage``), so a cached copy would only go stale."""
+        self.check_readonly()
+        key = check_key(key)
+        with self._lock:
+            self._epoch += 1
+            self._drop(key)
+            self._flush_dirty()
+        try:
+            nxt = self.next_storage
+            if isinstance(nxt, LRUCache):
+                nxt.write_through(key, value)
+            else:
+                nxt.set(key, value)
+        finally:
+            with self._lock:
+                self._epoch += 1
+
     def set_if_absent(self, key: str, value: Buffer) -> bool:
         self.check_readonly()
         key = check_key(key)

@@ -25,7 +25,13 @@ from deeplake_core.core.engine import chunk as chunkfmt
 from deeplake_core.core.engine import tiling
 from deeplake_core.core.engine.codecs import get_codec
 from deeplake_core.core.engine.encoders import I64
-from deeplake_core.core.engine.io import FETCH_THREADS, NO_CHUNK, missing_chunk, pool
+from deeplake_core.core.engine.io import (
+    FETCH_THREADS,
+    NO_CHUNK,
+    done_future,
+    missing_chunk,
+    pool,
+)
 from deeplake_core.core.engine.types import EncodedSample
 from deeplake_core.exceptions import (
     ChunkEngineError,
@@ -356,15 +362,26 @@ class ReadPath:
             self._count_chunk_read(job(*next(todo)))
             return
         ex = pool()
-        pending: deque = deque(
-            ex.submit(job, *a) for a in itertools.islice(todo, 2 * FETCH_THREADS)
-        )
+        args_of: dict = {}
+        pending: deque = deque()
+        for a in itertools.islice(todo, 2 * FETCH_THREADS):
+            fut = ex.submit(job, *a)
+            args_of[fut] = a
+            pending.append(fut)
         try:
             while pending:
-                self._count_chunk_read(pending.popleft().result())
+                head = pending.popleft()
+                if not head.done():  # help instead of idling: take the newest queued job
+                    for i in range(len(pending) - 1, -1, -1):
+                        if pending[i].cancel():
+                            pending[i] = done_future(job, *args_of[pending[i]])
+                            break
+                self._count_chunk_read(head.result())
                 nxt = next(todo, None)
                 if nxt is not None:
-                    pending.append(ex.submit(job, *nxt))
+                    fut = ex.submit(job, *nxt)
+                    args_of[fut] = nxt
+                    pending.append(fut)
         finally:
             for fut in pending:
                 fut.cancel()

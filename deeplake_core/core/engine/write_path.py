@@ -205,9 +205,10 @@ class WritePath:
             shape = tuple(int(d) for d in item.shape)
             probe = np.empty((0,) * len(shape), dtype=np.dtype(item.dtype))
             self._coerce(probe, len(shape))
-            if np.dtype(item.dtype) != self.dtype or len(item.buffer) > (
-                self.meta.effective_tiling_threshold() or math.inf
-            ):
+            too_big = len(item.buffer) > (self.meta.effective_tiling_threshold() or math.inf)
+            if too_big and not getattr(self.codec, "tileable", True):
+                too_big = False  # video/audio: stored whole, they cannot be re-encoded
+            if np.dtype(item.dtype) != self.dtype or too_big:
                 self._append_array(
                     self._decode(bytes(item.buffer), shape, np.dtype(item.dtype), comp)
                 )
@@ -358,7 +359,13 @@ class WritePath:
             self._spare.append(owned)
 
     def _settle_borrowed(self) -> None:
-        """Wait until no pending write reads the caller's memory."""
+        """Wait until no pending write reads the caller's memory. Chunks the pool has
+        not started yet are written on this thread meanwhile (rather than idling)."""
+        if not self._nborrowed:
+            return
+        for job in reversed(self._inflight):
+            if job.borrowed and job.future.cancel():
+                job.future = done_future(self._write_chunk, job)
         while self._nborrowed:
             self._drain(limit=1)
 
