@@ -789,17 +789,28 @@ class SampleDecompressionError(CompressionError):
 class DecompressionBombError(SampleDecompressionError):
     """A sample would decode to more pixels or bytes than the configured limit."""
 
-    def __init__(self, size: int, limit: int, what: str = "pixels", path: str | None = None):
+    def __init__(
+        self,
+        size: int,
+        limit: int,
+        what: str = "pixels",
+        path: str | None = None,
+        *,
+        how_to_raise: str | None = None,
+    ):
         self.path = path
         self.size = size
         self.limit = limit
         where = f" read from {path!r}" if path else ""
+        how = how_to_raise or (
+            "deeplake_core_image.limits.set_max_pixels / set_max_bytes, or the "
+            "DEEPLAKE_CORE_IMAGE_MAX_PIXELS / DEEPLAKE_CORE_IMAGE_MAX_BYTES variables"
+        )
         CompressionError.__init__(
             self,
             f"The sample{where} would decode to {size} {what}, over the limit of {limit}; "
             "this protects against decompression bombs. If the file is trusted, raise the "
-            "limit (deeplake_core_image.limits.set_max_pixels / set_max_bytes, or the "
-            "DEEPLAKE_CORE_IMAGE_MAX_PIXELS / DEEPLAKE_CORE_IMAGE_MAX_BYTES variables).",
+            f"limit ({how}).",
         )
 
 
@@ -807,6 +818,12 @@ class LinkedSampleError(DeepLakeCoreError, ValueError):
     """A linked sample cannot be fetched: missing credentials, bad path or refused access."""
 
     default_message = "The linked sample could not be read; check its path and creds_key."
+
+
+class CredsKeyNotFoundError(DeepLakeCoreError, KeyError):
+    """A creds key (``add_creds_key``) that the dataset does not have."""
+
+    default_message = "No such creds key in this dataset; add it with ds.add_creds_key(key)."
 
 
 class CorruptedSampleError(DeepLakeCoreError):

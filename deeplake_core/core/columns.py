@@ -101,13 +101,15 @@ def new_entry(
             engine_cc = None
     elif cfg.storage_dtype != "str":
         engine_dtype = cfg.storage_dtype
+    if cfg.is_link and not cfg.is_sequence:  # JSON link records (core/links.py)
+        engine_sc, engine_cc, engine_dtype = None, None, "uint8"
     meta = TensorMeta(
         htype=cfg.htype,
         dtype=engine_dtype,
         sample_compression=engine_sc,
         chunk_compression=engine_cc,
         tiling_threshold=tiling_threshold,
-        is_text_like=cfg.byte_encoded or cfg.is_sequence,
+        is_text_like=cfg.byte_encoded or cfg.is_sequence or cfg.is_link,
         **({"max_chunk_size": cfg.max_chunk_size} if cfg.max_chunk_size else {}),
     )
     requires = [_provenance("htypes", cfg.base_htype)]
@@ -202,6 +204,7 @@ def _touch(col: Column) -> None:
         and eng.meta.dtype is not None
         and not cfg.byte_encoded
         and not cfg.is_sequence
+        and not cfg.is_link
     ):
         sync_entry(col)
 
@@ -221,6 +224,7 @@ def sync_entry(col: Column) -> None:
         and eng.meta.dtype is not None
         and not cfg.byte_encoded
         and not cfg.is_sequence
+        and not cfg.is_link
     ):
         cfg.dtype = eng.meta.dtype
         entry.config = cfg.model_dump(mode="json")
@@ -285,7 +289,11 @@ class Prepared:
 def packs_samples(cfg: Any) -> bool:
     """Whether the engine holds this tensor's samples in a packed byte form whose
     engine shape is not the shape users see (sequences, lists, polygons)."""
-    return cfg.is_sequence or (cfg.byte_encoded and cfg.sample_form not in ("text", "json"))
+    return (
+        cfg.is_sequence
+        or cfg.is_link
+        or (cfg.byte_encoded and cfg.sample_form not in ("text", "json"))
+    )
 
 
 def _shape_row(lo: tuple[int, ...], hi: tuple[int, ...]) -> np.ndarray:
@@ -381,6 +389,10 @@ def prepare(col: Column, samples: Any) -> Prepared:
     from deeplake_core.htype.coerce import coerce_samples
 
     cfg = col.cfg
+    if cfg.is_link:
+        from deeplake_core.core import links
+
+        return links.prepare(col, samples)
     info = dict(col.entry.info)
     infos = _sample_infos(col, samples)
     if cfg.is_sequence:
@@ -707,6 +719,10 @@ def stored_values(col: Column, rows: Any) -> list[Any]:
     cfg = col.cfg
     if isinstance(rows, np.ndarray) and len(rows) == 0:
         return []
+    if cfg.is_link:
+        from deeplake_core.core import links
+
+        return links.read_values(col, rows)
     data = eng.read(rows, aslist=True)
     if cfg.is_sequence:
         return [sequences.unpack(x) for x in data]
@@ -749,6 +765,10 @@ def logical_shapes(col: Column, rows: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def _computed_shape_rows(col: Column, rows: Any) -> list[np.ndarray]:
     cfg = col.cfg
+    if cfg.is_link:
+        from deeplake_core.core import links
+
+        return links.shape_rows(col, rows)
     stored = stored_values(col, rows)
     if cfg.is_sequence:
         item_ndim = None

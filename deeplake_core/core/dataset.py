@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from deeplake_core.core import manifest as mf
+from deeplake_core.core.link_creds import LinkCredsMixin
 from deeplake_core.core.query_api import QueryMixin
 from deeplake_core.core.state import DatasetState
 from deeplake_core.core.tensor import Tensor
@@ -64,7 +65,7 @@ def _join(group: str, name: str) -> str:
     return f"{group}/{name}" if group and name else (group or name)
 
 
-class Dataset(VersionControlMixin, QueryMixin, LoaderMixin):
+class Dataset(VersionControlMixin, QueryMixin, LoaderMixin, LinkCredsMixin):
     """A dataset, a group inside one, or a view of either (Deep Lake 3 API)."""
 
     def __init__(

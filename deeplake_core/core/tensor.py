@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from deeplake_core.core import media
+from deeplake_core.core.links import LinkTensorMixin
 from deeplake_core.core.views import RowIndex
 from deeplake_core.exceptions import (
     DynamicTensorNumpyError,
@@ -34,7 +36,7 @@ def _sample_shape_after(
     return tuple(view.shape)
 
 
-class Tensor:
+class Tensor(LinkTensorMixin):
     """A tensor of a dataset, or a view of some of its samples."""
 
     def __init__(
@@ -307,6 +309,9 @@ class Tensor:
             if not self._check_row():
                 return None
             r = int(idx.base[0])
+            part = media.read_partial(eng, [r], idx.sub)  # video frames: seek, not decode all
+            if part is not None:
+                return part[0]
             if len(idx.sub) == 1:
                 return eng.read_sample(r, idx.sub[0])
             return idx.apply_sub_sample(eng.read_sample(r))
@@ -314,6 +319,9 @@ class Tensor:
             rows, have = self._view_rows()
             got = iter(eng.read(rows[have], aslist=True) if have.any() else [])
             return [idx.apply_sub_sample(next(got)) if p else None for p in have]
+        parts = media.read_partial(eng, idx.values(n), idx.sub) if idx.sub else None
+        if parts is not None:
+            return parts  # numpy() stacks them unless aslist
         sel = idx.as_slice_or_array(n)
         try:
             data = eng.read(sel, aslist=aslist)
@@ -371,6 +379,10 @@ class Tensor:
         read as ``None``.
         """
         cfg = self._cfg
+        if cfg.is_link:  # fetched and decoded by core/links.py
+            from deeplake_core.core import links
+
+            return links.numpy(self, aslist)
         if not _plain(cfg):
             if self._index.squeeze and not self._check_row():
                 return np.array([None], dtype=object)
@@ -401,7 +413,7 @@ class Tensor:
         ``dict()`` for json, ``list()`` for list and tag; ``{"value": numpy()}`` plus
         what the htype adds (class_label: ``"text"``; media: ``"sample_info"``)."""
         cfg = self._cfg
-        extras = {"sample_info": self.sample_info}
+        extras = media.LazyExtras(sample_info=lambda: self.sample_info, timestamps=self._timestamps)
         if _plain(cfg):
             return cfg.behavior().data(cfg, self.numpy(aslist=aslist), self._entry.info, extras)
         return self._present("data", aslist, extras)
@@ -422,6 +434,10 @@ class Tensor:
         """The stored bytes of one sample (compressed bytes when sample-compressed)."""
         if not self._index.squeeze or self._index.sub:
             raise ValueError("tobytes() reads exactly one whole sample; index one: t[i].tobytes()")
+        if self._cfg.is_link:  # the linked file's bytes
+            from deeplake_core.core import links
+
+            return links.tobytes(self)
         return bytes(self._engine.read_bytes(int(self._index.base[0])))
 
     def _shape_rows(self) -> tuple[np.ndarray, np.ndarray]:
@@ -578,6 +594,46 @@ class Tensor:
                     out[int(i)] = forms.decode("json", s) or {}
         return out[0] if self._index.squeeze else out
 
+    def _timestamps(self) -> Any:
+        """Frame times under this view (see :attr:`timestamps`); None if unavailable."""
+        if self._cfg.is_link or self._cfg.is_sequence:
+            return None
+        rows, have = self._view_rows()
+        got = media.timestamps(self._engine, rows[have])
+        if got is None:
+            return None
+        it = iter(got)
+        out = [media.frame_times(next(it), self._index.sub) if h else None for h in have]
+        return out[0] if self._index.squeeze else out
+
+    @property
+    def timestamps(self) -> Any:
+        """Presentation time in seconds (float32) of each frame of a video sample, for
+        the frames the view selects (``ds.videos[0, 5:10].timestamps``); a list of
+        arrays for several samples. Needs a sample-compressed video tensor (mp4, mkv,
+        avi): raw frames carry no timing."""
+        stamps = self._timestamps()
+        if stamps is None:
+            raise media.unsupported(
+                "timestamps",
+                f"timestamps are only available for video tensors whose samples are "
+                f"video files (sample_compression mp4, mkv or avi); tensor {self._name!r} "
+                f"has htype {self.htype!r} and sample_compression "
+                f"{self._entry.config.get('sample_compression')!r}.",
+            )
+        return stamps
+
+    def play(self) -> None:
+        """Playing a video needs the Deep Lake app's streaming server inside a Jupyter
+        notebook, which deeplake-core does not provide: this always raises."""
+        raise media.unsupported(
+            "play",
+            "Tensor.play() streams video to the Deep Lake visualizer in Jupyter, which "
+            "deeplake-core does not include. Read the frames with ds.videos[i].numpy() "
+            "(or ds.videos[i, start:stop]) or the file with ds.videos[i].tobytes(), and "
+            "show them with your own player.",
+        )
+
     def invalidate_libdeeplake_dataset(self) -> None:
         """Drop cached reader state of the dataset's query engine. deeplake-core's query
         engine reads tensors directly and caches nothing, so there is nothing to drop."""
@@ -621,7 +677,7 @@ class Tensor:
 
 def _plain(cfg: Any) -> bool:
     """Samples are arrays stored as they are read (no byte form, no packing)."""
-    return not (cfg.byte_encoded or cfg.is_sequence)
+    return not (cfg.byte_encoded or cfg.is_sequence or cfg.is_link)
 
 
 def _assign(arr: np.ndarray, subs: tuple[tuple[Any, ...], ...], value: Any) -> None:
