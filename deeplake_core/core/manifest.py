@@ -12,10 +12,16 @@ Layout (format version 1, see ``docs/format.md``)::
 
 Every file here is JSON; nothing is pickled. A manifest carries a CRC-32 of its body
 so that a torn or damaged file is detected instead of being read as wrong data.
+
+Branch refs, version records and manifests can be changed by another writer (another
+handle, another process) at any time, so they are never served from a cache layer:
+they are read from, and written through to, the provider beneath every cache
+(:func:`shared`, :func:`put`). Only immutable files (index files, chunks) are cached.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import time
@@ -239,6 +245,24 @@ def check_format_version(version: Any, where: str) -> None:
 # -- reading and writing -------------------------------------------------------------
 
 
+def shared(storage: Any) -> Any:
+    """The provider beneath every cache layer of ``storage``: where metadata that other
+    writers may change is read, so that no handle acts on a stale copy."""
+    from deeplake_core.storage import get_base_storage
+
+    return get_base_storage(storage)
+
+
+def put(storage: Any, key: str, data: bytes) -> None:
+    """Write metadata other writers may read: through every cache layer to the provider
+    beneath (after all data written before it, so ordering is kept), uncached."""
+    write_through = getattr(storage, "write_through", None)
+    if write_through is not None:
+        write_through(key, data)
+    else:
+        storage.set(key, data)
+
+
 def is_dataset(storage: Any) -> bool:
     """Whether the storage holds a dataset (its format marker exists)."""
     try:
@@ -264,7 +288,7 @@ def read_marker(storage: Any) -> FormatMarker:
 
 def read_branch_head(storage: Any, branch: str) -> str | None:
     try:
-        data = storage.get(branch_key(branch))
+        data = shared(storage).get(branch_key(branch))
     except KeyError:
         return None
     try:
@@ -277,13 +301,13 @@ def read_branch_head(storage: Any, branch: str) -> str | None:
 
 
 def write_branch_head(storage: Any, branch: str, version_id: str) -> None:
-    storage.set(branch_key(branch), _canonical({"head": version_id}))
+    put(storage, branch_key(branch), _canonical({"head": version_id}))
 
 
 def list_branches(storage: Any) -> list[str]:
     prefix = "refs/branches/"
     out = []
-    for key in storage.list_prefix(prefix):
+    for key in shared(storage).list_prefix(prefix):
         name = key[len(prefix) :]
         if name.endswith(".json"):
             out.append(name[: -len(".json")])
@@ -292,14 +316,14 @@ def list_branches(storage: Any) -> list[str]:
 
 def read_version(storage: Any, version_id: str) -> VersionRecord | None:
     try:
-        data = storage.get(version_key(version_id))
+        data = shared(storage).get(version_key(version_id))
     except KeyError:
         return None
     return decode_json(VersionRecord, data, version_key(version_id))
 
 
 def write_version(storage: Any, record: VersionRecord) -> None:
-    storage.set(version_key(record.version_id), encode_json(record))
+    put(storage, version_key(record.version_id), encode_json(record))
 
 
 def read_manifest(storage: Any, version_id: str, reset: bool = False) -> tuple[Manifest, bool]:
@@ -311,7 +335,7 @@ def read_manifest(storage: Any, version_id: str, reset: bool = False) -> tuple[M
     """
     key = manifest_key(version_id)
     try:
-        data = storage.get(key)
+        data = shared(storage).get(key)
     except KeyError:
         data = None
     if data is None:
@@ -335,7 +359,7 @@ def read_manifest(storage: Any, version_id: str, reset: bool = False) -> tuple[M
         )
     prev = prev_manifest_key(version_id)
     try:
-        return decode_manifest(storage.get(prev), prev), True
+        return decode_manifest(shared(storage).get(prev), prev), True
     except KeyError:
         rec = read_version(storage, version_id)
         if rec is not None and rec.inherit_manifest and rec.parent:
@@ -353,7 +377,7 @@ def manifest_bytes(storage: Any, version_id: str, fell_back: bool = False) -> by
     parent's), or of its previous one if ``fell_back``."""
     key = prev_manifest_key(version_id) if fell_back else manifest_key(version_id)
     try:
-        return storage.get(key)
+        return shared(storage).get(key)
     except KeyError:
         return None
 
@@ -368,8 +392,13 @@ def write_manifest(
     """
     data = encode_manifest(manifest)
     if previous is not None:
-        storage.set(prev_manifest_key(version_id), previous)
-    storage.set(manifest_key(version_id), data)
+        # a fallback only: written as a new file (deleted first), so that the write
+        # does not wait for the fsync a durable provider gives a replaced key
+        prev = prev_manifest_key(version_id)
+        with contextlib.suppress(KeyError):
+            storage.delete(prev)
+        put(storage, prev, previous)
+    put(storage, manifest_key(version_id), data)
     return data
 
 

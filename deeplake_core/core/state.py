@@ -6,13 +6,20 @@ ordering that makes writes crash-safe:
 
 1. every dirty tensor's engine writes its new chunks and then its index under a new
    key (``versions/<v>/index/<tensor_id>-<seq>.idx``);
-2. the storage chain is flushed, so all of that is durable;
+2. (durable flush) the storage chain is flushed, so all of that is durable;
 3. the manifest (the single commit point) is replaced, the previous one kept as
-   ``manifest.prev.json``;
-4. index files no manifest can reach any more are deleted.
+   ``manifest.prev.json``; it is written through every cache layer after the data;
+4. (durable flush) the storage is flushed again;
+5. index files no manifest can reach any more are deleted.
 
-A crash at any step leaves the last manifest written, which only names files that
-were durable before it.
+Every key is replaced atomically and in this order, so a process killed at any step
+leaves the last manifest written, which only names files written before it.
+
+**Publish vs. durable.** The flush at the end of each write outside ``with ds:`` only
+*publishes* (steps 1, 3, 5: other readers see the change; fsyncs run in the
+background). ``Dataset.flush()``, leaving ``with ds:``, ``commit`` and ``close`` are
+the durability points (``durable=True``): everything before them survives a power
+loss. A power loss between durability points can lose the writes since the last one.
 """
 
 from __future__ import annotations
@@ -104,6 +111,8 @@ class DatasetState:
         self.disk_manifest: bytes | None = prev_manifest
         #: index keys the manifest on disk references (kept reachable for one flush more).
         self._disk_keys: set[str] = manifest.index_keys()
+        #: index keys of the manifest made durable last (kept until the next one is).
+        self._durable_keys: set[str] = set(self._disk_keys)
         self.columns: dict[str, Column] = {}
         self.dirty: set[str] = set()  # tensor ids with unflushed samples
         self.meta_dirty = False
@@ -166,7 +175,7 @@ class DatasetState:
             finally:
                 self.depth -= 1
             if self.depth == 0 and self.with_depth == 0:
-                self.flush()
+                self.flush(durable=False)
 
     def mark_meta(self) -> None:
         self.meta_dirty = True
@@ -178,15 +187,17 @@ class DatasetState:
     def has_unflushed(self) -> bool:
         return bool(self.dirty) or self.meta_dirty
 
-    def flush(self) -> None:
-        """Make every change durable, in crash-safe order (see the module docstring)."""
+    def flush(self, durable: bool = True) -> None:
+        """Write every change in crash-safe order (see the module docstring);
+        ``durable``: also wait until it survives a power loss."""
         if self.read_only or self.deleted or self.closed:
             return
         from deeplake_core.core import columns
 
         with self.rlock:
             if not self.has_unflushed:
-                self.storage.flush()
+                if durable:
+                    self.storage.flush()
                 return
             if not self.at_head:  # never write into a committed version
                 from deeplake_core.core.vc import ops
@@ -204,30 +215,33 @@ class DatasetState:
                 col.engine.flush(key)
                 entry.index_key = key
                 columns.sync_entry(col)
-            self.storage.flush()
+            if durable:
+                self.storage.flush()
             man.seq = seq
             man.changed = True
             written = mf.write_manifest(self.storage, self.version_id, man, self.disk_manifest)
-            self.storage.flush()
-            self._collect_index_garbage(man.index_keys())
+            if durable:
+                self.storage.flush()
+            self._collect_index_garbage(man.index_keys(), durable)
             self.disk_manifest = written
             self.dirty.clear()
             self.meta_dirty = False
 
-    def _collect_index_garbage(self, current: set[str]) -> None:
-        """Delete this version's index files that neither the new manifest nor the
-        kept previous one reference."""
-        keep = current | self._disk_keys
+    def _collect_index_garbage(self, current: set[str], durable: bool) -> None:
+        """Delete this version's index files that neither the new manifest, the kept
+        previous one nor the last durable one reference (a power loss may bring that
+        one back)."""
+        keep = current | self._disk_keys | self._durable_keys
         prefix = mf.index_prefix(self.version_id)
         stale = []
         with contextlib.suppress(Exception):
             stale = [k for k in self.storage.list_prefix(prefix) if k not in keep]
-        for key in stale:
+        for key in stale:  # durable at the next durability point
             with contextlib.suppress(KeyError, OSError):
                 self.storage.delete(key)
-        if stale:
-            self.storage.flush()
         self._disk_keys = current
+        if durable:
+            self._durable_keys = current
 
     # -- lifecycle ------------------------------------------------------------------
     def release_lock(self) -> None:

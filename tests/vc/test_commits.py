@@ -294,3 +294,33 @@ def test_commit_is_copy_on_write(tmp_path):
     assert sum(n for _, n in written) < 64 * 1024, written
     assert not any("/chunks/" in k and n > 4096 for k, n in written)
     d.close()
+
+
+def test_fix_vc_rebuilds_refs_and_tags(tmp_path):
+    from deeplake_core.core import manifest as mf
+    from deeplake_core.exceptions import DatasetCorruptError
+
+    path = str(tmp_path / "ds")
+    ds = deeplake.empty(path)
+    ds.create_tensor("x", dtype="int64")
+    ds.x.append(1)
+    c1 = ds.commit()
+    ds.checkout("b", create=True)
+    ds.x.append(2)
+    c2 = ds.commit()
+    ds.x.append(3)
+    ds.checkout("main")  # auto-commits b's change; b's head is a new version
+    head_b = mf.read_branch_head(ds.storage, "b")
+    ds.tag("good", c1)
+    base = mf.shared(ds.storage)
+    base.set(mf.branch_key("b"), b"{not json")
+    base.set(mf.tag_key("dangling"), mf._canonical({"version": "ab" * 20, "time": 0}))
+    with pytest.raises(DatasetCorruptError):
+        ds.checkout("b")
+    assert ds.fix_vc()
+    assert ds.tags.names() == ["good"]
+    ds.checkout("b")
+    assert ds.pending_commit_id == head_b and ds.commits[1]["commit"] == c2
+    assert ds.x.numpy().reshape(-1).tolist() == [1, 2, 3]
+    assert ds.fix_vc() == []  # nothing left to repair
+    ds.close()

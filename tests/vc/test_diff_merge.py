@@ -226,3 +226,56 @@ def test_merge_remaps_class_labels(mem_path):
     names = d.labels.info.class_names
     got = [names[i] for i in _vals(d.labels)]
     assert got == ["cat", "dog", "dog", "bird"]
+
+
+def test_merge_back_after_merge_has_no_false_conflict(ds):
+    """A row a merge copied from the other branch is not an edit: merging back after
+    editing it again on its own branch is clean (issue: false conflict)."""
+    ds.checkout("b", create=True)
+    ds.x[2] = 20
+    ds.commit("b edits row 2")
+    ds.checkout("main")
+    ds.x[7] = 70
+    ds.commit("main edits row 7")
+    ds.merge("b")  # row 2 is copied onto main
+    ds.x[5] = 50
+    ds.commit("main edits row 5")
+    ds.checkout("b")
+    ds.x[2] = 21  # edited again where it came from
+    ds.commit("b edits row 2 again")
+    ds.merge("main")
+    assert _vals(ds.x) == [0, 1, 21, 3, 4, 50, 6, 70, 8, 9]
+    ds.checkout("main")
+    ds.merge("b")  # and back again: row 2's new value arrives, no conflict
+    assert _vals(ds.x) == [0, 1, 21, 3, 4, 50, 6, 70, 8, 9]
+
+
+def test_criss_cross_merges(ds):
+    """Repeated merges in both directions with edits between them stay clean, and a
+    real conflict is still reported."""
+    ds.checkout("b", create=True)
+    ds.checkout("main")
+    expect = list(range(10))
+    for rnd in range(4):
+        ds.x[rnd] = 100 + rnd
+        expect[rnd] = 100 + rnd
+        ds.commit(f"main {rnd}")
+        ds.checkout("b")
+        ds.x[9 - rnd] = 200 + rnd
+        expect[9 - rnd] = 200 + rnd
+        ds.x[rnd] = 100 + rnd  # the same value as main: not a conflict
+        ds.commit(f"b {rnd}")
+        ds.merge("main")
+        assert _vals(ds.x) == expect
+        ds.checkout("main")
+        ds.merge("b")
+        assert _vals(ds.x) == expect
+    ds.x[4] = -1
+    ds.commit("main conflicting")
+    ds.checkout("b")
+    ds.x[4] = -2
+    ds.commit("b conflicting")
+    with pytest.raises(MergeConflictError):
+        ds.merge("main")
+    ds.merge("main", conflict_resolution="theirs")
+    assert _vals(ds.x)[4] == -1

@@ -91,3 +91,32 @@ def test_read_only_dataset(ds, tmp_path):
     r = deeplake.load(str(tmp_path / "ds"), read_only=True)
     with pytest.raises(ReadOnlyModeError):
         r[:3].save_view(id="v")
+
+
+def test_documented_view_examples(ds, tmp_path, monkeypatch):
+    """The saved-view examples of the v3 reference, with their documented results."""
+    ds.create_tensor("labels", dtype="int64")
+    ds.labels.extend(np.arange(100) % 10)
+    ds.commit("data")
+    # filter, save by id, load by id
+    zeros = ds.filter("labels == 0")
+    zeros.save_view(id="zeros")
+    assert len(ds.load_view(id="zeros")) == 10
+    # get_view(...).load()
+    ds[:100].save_view(id="first_100")
+    assert len(ds.get_view("first_100").load()) == 100
+    # an external view at a relative path: the path comes back as given
+    monkeypatch.chdir(tmp_path)
+    vds_path = ds[:10].save_view(path="views/first_10", id="first_10")
+    assert vds_path == "views/first_10"
+    assert len(deeplake.load(vds_path)) == 10
+    # a message; a random id under .queries
+    ds[:100].save_view(id="first_100_msg", message="first 100 samples")
+    assert ds.get_view("first_100_msg").message == "first 100 samples"
+    random_path = ds[:100].save_view()
+    assert "/.queries/" in random_path.replace("\\", "/")
+    assert len(random_path.rsplit("/", 1)[1]) == 64
+    # optimize later, then load
+    ds[:10].save_view(id="first_10")
+    ds.get_view("first_10").optimize()
+    assert _vals(ds.load_view("first_10").x) == list(range(10))

@@ -126,3 +126,34 @@ def test_clearml_versions(mem_path):
     assert pub == snap
     pid = d.version_info.publish("release")
     assert d.get_commit_details(pid)["message"] == "release"
+
+
+def test_clearml_snapshot_naming_and_child_versions(mem_path):
+    """Seed 004: default snapshot names carry an ISO time, the new draft is "Current"
+    unless named, a child from a published version is returned if it exists (or
+    ValueError with raise_if_exists), versions filter by state and are found by name."""
+    import re
+
+    d = deeplake.empty(mem_path)
+    d.create_tensor("x")
+    d.x.append(1)
+    vi = d.version_info
+    first = vi.create_snapshot()
+    assert re.fullmatch(
+        r"snapshot \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}", vi.get_version(first)["name"]
+    )
+    assert vi.get_version()["name"] == "Current" and vi.status == "draft"
+    second = vi.create_snapshot(publish_name="named", child_name="Next")
+    assert vi.get_version("named")["id"] == second
+    assert vi.get_version()["name"] == "Next"
+    assert [v["id"] for v in vi.versions(only_published=True)] == [first, second]
+    assert [v["name"] for v in vi.versions(only_draft=True)] == ["Next"]
+    branch = vi.create_child(first, branch="child")
+    assert branch == "child" and len(d.x) == 1
+    d.x.append(2)
+    d.checkout("main")
+    assert vi.create_child(first, branch="child") == "child" and len(d.x) == 2
+    with pytest.raises(ValueError):
+        vi.create_child(first, branch="child", raise_if_exists=True)
+    with pytest.raises(KeyError):
+        vi.get_version("missing")

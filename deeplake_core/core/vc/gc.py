@@ -111,7 +111,7 @@ def _manifest_index_keys(storage: Any, vid: str, head: bool) -> set[str]:
     names = (mf.manifest_key(vid), mf.prev_manifest_key(vid)) if head else (mf.manifest_key(vid),)
     for key in names:
         with contextlib.suppress(Exception):
-            keys |= mf.decode_manifest(storage.get(key), key).index_keys()
+            keys |= mf.decode_manifest(mf.shared(storage).get(key), key).index_keys()
     return keys
 
 
@@ -163,7 +163,7 @@ def _collect(storage: Any, dry_run: bool, grace: float) -> GCReport:
     now = time.time()
     # 1. list first: what appears later is never a candidate
     chunk_keys = [k for k in storage.list_prefix("tensors/") if "/chunks/" in k]
-    version_keys = list(storage.list_prefix("versions/"))
+    version_keys = list(mf.shared(storage).list_prefix("versions/"))
     # 2. live set
     live_versions = _reachable(storage, _roots(storage))
     report.live_versions = len(live_versions)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from deeplake_core.core import manifest as mf
-from deeplake_core.exceptions import CheckoutError
+from deeplake_core.exceptions import CheckoutError, DatasetCorruptError
 
 _BRANCH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _VERSION_RE = re.compile(r"^[0-9a-f]{8,64}$")
@@ -44,10 +44,14 @@ def require(storage: Any, version_id: str) -> mf.VersionRecord:
 
 
 def branch_heads(storage: Any) -> dict[str, str]:
-    """``{branch: head version id}`` for every branch."""
+    """``{branch: head version id}`` for every branch whose ref is readable (a
+    damaged ref is left out here; ``Dataset.fix_vc`` repairs it)."""
     out = {}
     for b in mf.list_branches(storage):
-        head = mf.read_branch_head(storage, b)
+        try:
+            head = mf.read_branch_head(storage, b)
+        except DatasetCorruptError:
+            continue
         if head is not None:
             out[b] = head
     return out
@@ -112,7 +116,7 @@ def common_ancestor(storage: Any, a: str, b: str) -> str | None:
 def all_versions(storage: Any) -> dict[str, mf.VersionRecord]:
     """Every version record in the dataset."""
     out = {}
-    for key in storage.list_prefix("versions/"):
+    for key in mf.shared(storage).list_prefix("versions/"):
         if key.endswith("/version.json") and key.count("/") == 2:
             vid = key.split("/")[1]
             with contextlib.suppress(Exception):

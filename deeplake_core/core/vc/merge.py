@@ -1,8 +1,9 @@
 """Three-way merge of another commit into the current branch head.
 
 Tensors are matched by ``tensor_id`` (renames are followed), rows by sample id (the
-hidden ``id`` companion), and a row counts as changed on a side when its content key
-(``samples.content_keys``) differs from the common ancestor's. Per row:
+hidden ``id`` companion). A row counts as changed on a side when its content key
+(``samples.content_keys``: which stored sample it shows) differs from the common
+ancestor's and, where both sides changed it, its value does too. Per row:
 
 | ours \\ theirs     | unchanged | modified            | deleted             | (new)  |
 | ---               | ---       | ---                 | ---                 | ---    |
@@ -11,8 +12,11 @@ hidden ``id`` companion), and a row counts as changed on a side when its content
 | deleted           | -         | conflict            | -                   |        |
 | (new)             |           |                     |                     | append |
 
-(*) no conflict when both sides wrote the same bytes. ``conflict_resolution='ours'``
-keeps the current branch's side of every conflict, ``'theirs'`` takes the target's.
+(*) no conflict when both sides hold equal values. Comparing values settles the
+cases keys alone get wrong: a row an earlier merge copied across (new stored sample,
+same value) is not an edit, so merging back later reports no false conflict.
+``conflict_resolution='ours'`` keeps the current branch's side of every conflict,
+``'theirs'`` takes the target's.
 The result is committed as a merge commit whose ``merge_parents`` records the target,
 so later merges and diffs find the right common ancestor. Until that commit, nothing
 is flushed: a failure (or a crash) leaves the head as it was.
@@ -20,6 +24,7 @@ is flushed: a failure (or a crash) leaves the head as it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -62,6 +67,9 @@ def _index_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where(found, order[pos], -1).astype(np.int64)
 
 
+Digests = Callable[[str, list[int]], list[bytes]]
+
+
 def plan_rows(
     ids_b: np.ndarray,
     keys_b: np.ndarray,
@@ -70,7 +78,14 @@ def plan_rows(
     ids_t: np.ndarray,
     keys_t: np.ndarray,
     strategy: str | None,
+    digests: Digests | None = None,
 ) -> _Plan:
+    """Row operations merging theirs (``_t``) into ours (``_o``) from base ``_b``.
+
+    A side changed a row when its content key differs from the base's *and* (where
+    ``digests(side, rows)`` is given, side in ``"b"``, ``"o"``, ``"t"``) its value
+    does: a row copied by an earlier merge has new keys but the same value, and must
+    not count as an edit (or a later merge back would report a false conflict)."""
     plan = _Plan()
     t_in_b = _index_of(ids_b, ids_t)
     t_in_o = _index_of(ids_o, ids_t)
@@ -78,35 +93,68 @@ def plan_rows(
     changed_o = np.zeros(len(ids_o), bool)
     has_b = o_in_b >= 0
     changed_o[has_b] = keys_o[has_b] != keys_b[o_in_b[has_b]]
+    gone = np.flatnonzero(_index_of(ids_t, ids_b) < 0)  # base rows deleted on theirs
+    gone_o = _index_of(ids_o, ids_b[gone]) if len(gone) else np.empty(0, np.int64)
+    gone_o = gone_o[gone_o >= 0]
+    # rows whose decision depends on both sides having changed: confirm by value
+    doubtful: list[tuple[int, int, int]] = []  # (theirs row, ours row or -1, base row)
+    for i in range(len(ids_t)):
+        b, o = int(t_in_b[i]), int(t_in_o[i])
+        if (
+            b >= 0
+            and keys_t[i] != keys_b[b]
+            and (o < 0 or (changed_o[o] and keys_o[o] != keys_t[i]))
+        ):
+            doubtful.append((i, o, b))
+    doubtful_gone = [int(o) for o in gone_o.tolist() if changed_o[o]]
+    same_t: set[int] = set()  # theirs rows whose value equals the base's
+    same_o: set[int] = set()  # ours rows whose value equals the base's
+    equal_ot: set[int] = set()  # theirs rows whose value equals ours
+    if digests is not None and (doubtful or doubtful_gone):
+        t_rows = [i for i, _, _ in doubtful]
+        o_rows = [o for _, o, _ in doubtful if o >= 0] + doubtful_gone
+        b_rows = [b for _, _, b in doubtful] + [int(o_in_b[o]) for o in doubtful_gone]
+        dt = dict(zip(t_rows, digests("t", t_rows), strict=True))
+        do = dict(zip(o_rows, digests("o", o_rows), strict=True))
+        db = dict(zip(b_rows, digests("b", b_rows), strict=True))
+        for i, o, b in doubtful:
+            if dt[i] == db[b]:
+                same_t.add(i)
+            if o >= 0:
+                if do[o] == db[b]:
+                    same_o.add(o)
+                if do[o] == dt[i]:
+                    equal_ot.add(i)
+        for o in doubtful_gone:
+            if do[o] == db[int(o_in_b[o])]:
+                same_o.add(o)
     for i in range(len(ids_t)):
         b, o = int(t_in_b[i]), int(t_in_o[i])
         if b < 0:
             if o < 0:
                 plan.appends.append(i)
             continue
-        if keys_t[i] == keys_b[b]:
+        if keys_t[i] == keys_b[b] or i in same_t:
             continue  # unchanged on theirs
         if o < 0:  # modified on theirs, deleted on ours
             plan.conflicts_theirs.append(i)
             if strategy == "theirs":
                 plan.appends.append(i)
-        elif changed_o[o] and keys_o[o] != keys_t[i]:
+        elif keys_o[o] == keys_t[i] or i in equal_ot:
+            continue  # both sides show the same value
+        elif changed_o[o] and o not in same_o:
             plan.conflicts_ours.append(o)
             if strategy == "theirs":
                 plan.updates.append((o, i))
         else:
             plan.updates.append((o, i))
-    # deleted on theirs
-    gone = np.flatnonzero(_index_of(ids_t, ids_b) < 0)
-    if len(gone):
-        o_rows = _index_of(ids_o, ids_b[gone])
-        for o in o_rows[o_rows >= 0].tolist():
-            if changed_o[o]:
-                plan.conflicts_ours.append(int(o))
-                if strategy == "theirs":
-                    plan.pops.append(int(o))
-            else:
+    for o in gone_o.tolist():  # deleted on theirs
+        if changed_o[o] and o not in same_o:
+            plan.conflicts_ours.append(int(o))
+            if strategy == "theirs":
                 plan.pops.append(int(o))
+        else:
+            plan.pops.append(int(o))
     return plan
 
 
@@ -374,7 +422,18 @@ def _merge_rows(
         )
     keys_o = samples.content_keys(storage, ours.tensors[key_o])
     keys_t = samples.content_keys(storage, theirs.tensors[key_t])
-    plan = plan_rows(ids_b, keys_b, ids_o, keys_o, ids_t, keys_t, strategy)
+    entries = {
+        "b": base.tensors.get(key_b or ""),
+        "o": ours.tensors[key_o],
+        "t": theirs.tensors[key_t],
+    }
+
+    def digests(side: str, rows: list[int]) -> list[bytes]:
+        entry = entries[side]
+        assert entry is not None
+        return samples.content_digests(storage, entry, rows)
+
+    plan = plan_rows(ids_b, keys_b, ids_o, keys_o, ids_t, keys_t, strategy, digests)
     conflicts = None
     if plan.conflicts_ours or plan.conflicts_theirs:
         conflicts = {"ours": sorted(plan.conflicts_ours), "theirs": sorted(plan.conflicts_theirs)}

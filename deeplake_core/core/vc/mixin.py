@@ -67,6 +67,14 @@ class VersionControlMixin:
         self._vc_check_not_view("reset")
         ops.reset_head(self._state, force=force)
 
+    def fix_vc(self) -> list[str]:
+        """Rebuild damaged version-control metadata (branch refs, head manifests,
+        tags) from the version records that survive; return what was repaired."""
+        from deeplake_core.core.vc.repair import fix_vc
+
+        self._vc_check_not_view("fix_vc")
+        return fix_vc(self._state)
+
     def delete_branch(self, name: str) -> None:
         """Delete a branch that has no sub-branches and was never merged elsewhere.
         Its data is reclaimed by ``deeplake-core gc``."""

@@ -80,6 +80,7 @@ def switch(
     state.branch = branch
     state.disk_manifest = disk
     state._disk_keys = manifest.index_keys()
+    state._durable_keys = set(state._disk_keys)
     state.columns.clear()
     state.dirty.clear()
     state.meta_dirty = False
@@ -119,7 +120,7 @@ def commit(
         )
     state.check_writable()  # read-only -> error; a committed version -> new branch
     with state.rlock:
-        state.flush()
+        state.flush(durable=False)  # the commit below is the one durability point
         if not allow_empty and not state.manifest.changed:
             raise EmptyCommitError()
         _check_lock(state)
@@ -127,16 +128,18 @@ def commit(
 
 
 def _commit_head(state: DatasetState, message: str | None, **extra: Any) -> str:
+    """Write the new head's record and the commit's details, make everything written
+    so far durable in one flush, then move the branch ref (the commit point) and make
+    that durable."""
     storage = state.storage
     vid, branch = state.version_id, state.branch
     assert branch is not None
     rec = mf.read_version(storage, vid) or mf.VersionRecord(version_id=vid, branch=branch)
     man = state.manifest
     child = mf.new_id()
-    # 1. the new head: record + manifest (same index files, nothing copied)
     man.changed = False
     try:
-        # the new head inherits the commit's manifest until its first flush
+        # 1. the new head inherits the commit's manifest until its first flush
         mf.write_version(
             storage,
             mf.VersionRecord(version_id=child, parent=vid, branch=branch, inherit_manifest=True),
@@ -149,8 +152,9 @@ def _commit_head(state: DatasetState, message: str | None, **extra: Any) -> str:
         for k, v in extra.items():
             setattr(rec, k, v)
         mf.write_version(storage, rec)
+        # 3. one durability point for chunks, index files, manifest and records
         storage.flush()
-        # 3. the commit point: move the branch ref
+        # 4. the commit point: move the branch ref, durably
         mf.write_branch_head(storage, branch, child)
         storage.flush()
     except BaseException:
@@ -159,6 +163,7 @@ def _commit_head(state: DatasetState, message: str | None, **extra: Any) -> str:
     state.version_id = child
     state.disk_manifest = None
     state._disk_keys = man.index_keys()
+    state._durable_keys = set(state._disk_keys)
     state._at_head = True
     return vid
 

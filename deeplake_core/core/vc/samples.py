@@ -88,3 +88,27 @@ def by_tensor_id(manifest: mf.Manifest) -> dict[str, str]:
 
 def visible(manifest: mf.Manifest) -> list[str]:
     return [k for k, e in manifest.tensors.items() if not e.hidden]
+
+
+def content_digests(storage: Any, entry: mf.TensorEntry, rows: Any) -> list[bytes]:
+    """A digest of the decoded value (dtype, shape and bytes) of each row in ``rows``.
+
+    Content keys tell whether two versions show the *same stored sample*; digests tell
+    whether they show *equal values*, which is what a merge compares when the keys
+    differ (a row copied by an earlier merge has new keys but unchanged content)."""
+    import hashlib
+
+    rows = [int(r) for r in rows]
+    if not rows:
+        return []
+    from deeplake_core.core import columns
+
+    eng = columns.open_engine(storage, entry, columns.config_from_entry(entry))
+    out = []
+    for value in eng.read(rows, aslist=True):
+        arr = np.ascontiguousarray(value)
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"{arr.dtype.str}{arr.shape}".encode())
+        h.update(arr.tobytes())
+        out.append(h.digest())
+    return out

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from deeplake_core.core import manifest as mf
 from deeplake_core.core.vc import graph, ops
 from deeplake_core.exceptions import DatasetViewSavingError, ReadOnlyModeError
 
@@ -148,7 +149,7 @@ class ViewEntry:
         if src is not None:
             copy_dataset(src, data_path(st, self.id), tensors=tensors, overwrite=True).close()
             self._doc["optimized"] = True
-            st.storage.set(_view_key(self.id), json.dumps(self._doc, sort_keys=True).encode())
+            mf.put(st.storage, _view_key(self.id), json.dumps(self._doc, sort_keys=True).encode())
             st.storage.flush()
         return self
 
@@ -166,7 +167,7 @@ def _check_writable(state: DatasetState) -> None:
 
 def read_view(state: DatasetState, view_id: str) -> dict[str, Any] | None:
     try:
-        data = state.storage.get(_view_key(view_id))
+        data = mf.shared(state.storage).get(_view_key(view_id))
     except KeyError:
         return None
     return json.loads(data)
@@ -174,10 +175,10 @@ def read_view(state: DatasetState, view_id: str) -> dict[str, Any] | None:
 
 def list_views(state: DatasetState) -> list[dict[str, Any]]:
     out = []
-    for key in state.storage.list_prefix(PREFIX):
+    for key in mf.shared(state.storage).list_prefix(PREFIX):
         if key.endswith("/view.json") and key.count("/") == 2:
             with contextlib.suppress(KeyError, ValueError):
-                out.append(json.loads(state.storage.get(key)))
+                out.append(json.loads(mf.shared(state.storage).get(key)))
     return sorted(out, key=lambda d: (d.get("created", 0), d["id"]))
 
 
@@ -246,7 +247,7 @@ def save_view(
         from deeplake_core.api.dataset import copy_dataset
 
         copy_dataset(view, data_path(st, view_id), tensors=tensors, overwrite=True).close()
-    st.storage.set(_view_key(view_id), json.dumps(doc, sort_keys=True).encode())
+    mf.put(st.storage, _view_key(view_id), json.dumps(doc, sort_keys=True).encode())
     st.storage.flush()
     entry = ViewEntry(st, doc)
     if optimize and not doc["optimized"]:
@@ -289,10 +290,10 @@ def delete_view(state: DatasetState, view_id: str) -> None:
 def view_commits(storage: Any) -> set[str]:
     """Commits that saved views refer to (kept alive by garbage collection)."""
     out = set()
-    for key in storage.list_prefix(PREFIX):
+    for key in mf.shared(storage).list_prefix(PREFIX):
         if key.endswith("/view.json") and key.count("/") == 2:
             with contextlib.suppress(Exception):
-                cid = json.loads(storage.get(key)).get("commit_id")
+                cid = json.loads(mf.shared(storage).get(key)).get("commit_id")
                 if isinstance(cid, str):
                     out.add(cid)
     return out

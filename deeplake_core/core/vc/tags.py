@@ -48,7 +48,7 @@ def read_tag(storage: Any, name: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     try:
-        data = storage.get(mf.tag_key(name))
+        data = mf.shared(storage).get(mf.tag_key(name))
     except KeyError:
         return None
     try:
@@ -65,7 +65,9 @@ def read_tag(storage: Any, name: str) -> dict[str, Any] | None:
 def list_tags(storage: Any) -> list[str]:
     prefix = "refs/tags/"
     return sorted(
-        k[len(prefix) : -len(".json")] for k in storage.list_prefix(prefix) if k.endswith(".json")
+        k[len(prefix) : -len(".json")]
+        for k in mf.shared(storage).list_prefix(prefix)
+        if k.endswith(".json")
     )
 
 

@@ -74,10 +74,11 @@ class VersionInfo:
                 continue
             if status == PUBLISHED and not rec.committed:
                 continue  # left by an interrupted operation: not a version
+            default = "Current" if status == DRAFT else None
             out.append(
                 {
                     "id": vid,
-                    "name": rec.metadata.get("name") or rec.message,
+                    "name": rec.metadata.get("name") or rec.message or default,
                     "status": status,
                     "branch": rec.branch,
                     "parent": rec.parent,
@@ -86,6 +87,16 @@ class VersionInfo:
             )
         out.sort(key=lambda d: (graph.record(storage, d["id"]).time, d["id"]))  # type: ignore[union-attr]
         return out
+
+    def get_version(self, name: str | None = None) -> dict[str, Any]:
+        """The version named (or with id) ``name``; default: the current version.
+        ``KeyError`` if there is none; with several of one name, the newest."""
+        if name is None:
+            name = self._state.version_id
+        found = [v for v in self.versions() if name in (v["id"], v["name"])]
+        if not found:
+            raise KeyError(f"no version named {name!r}; see version_info.versions()")
+        return found[-1]
 
     # ---------------------------------------------------------------- writing
     def _draft_record(self) -> mf.VersionRecord:
@@ -142,12 +153,15 @@ class VersionInfo:
     def create_snapshot(
         self,
         publish_name: str | None = None,
+        child_name: str | None = None,
         child_metadata: dict[str, Any] | None = None,
         child_comment: str | None = None,
     ) -> str:
         """Publish the draft under ``publish_name`` (default ``"snapshot <ISO time>"``)
-        and continue with a new draft carrying ``child_metadata``/``child_comment``.
-        Returns the snapshot's id. A name that is a valid tag name also becomes a tag."""
+        and continue with a new draft named ``child_name`` (default ``"Current"``)
+        carrying ``child_metadata``/``child_comment``. Returns the snapshot's id (the
+        draft's id: the draft becomes the snapshot). A name that is a valid tag name
+        also becomes a tag."""
         rec = self._draft_record()
         name = publish_name or f"snapshot {datetime.now(UTC).replace(tzinfo=None).isoformat()}"
         rec.metadata["name"] = name
@@ -164,16 +178,26 @@ class VersionInfo:
                 write_tag(self._state.storage, name, snap)
         child = self._record()
         child.metadata = dict(child_metadata or {})
+        if child_name is not None:
+            child.metadata["name"] = str(child_name)
         if child_comment is not None:
             child.metadata["comment"] = child_comment
         mf.write_version(self._state.storage, child)
         self._state.storage.flush()
         return snap
 
-    def create_child(self, version_id: str, branch: str | None = None) -> str:
+    def create_child(
+        self, version_id: str, branch: str | None = None, raise_if_exists: bool = False
+    ) -> str:
         """Start a new draft (on a new branch) from published version ``version_id``;
-        the dataset moves to it. Returns the branch name."""
+        the dataset moves to it. Returns the branch name. If branch ``branch`` exists
+        already the dataset moves to it instead (``ValueError`` if ``raise_if_exists``)."""
         st = self._state
+        if branch is not None and mf.read_branch_head(st.storage, branch) is not None:
+            if raise_if_exists:
+                raise ValueError(f"version {branch!r} exists already")
+            ops.checkout(st, branch)
+            return branch
         vid, _ = graph.resolve(st.storage, version_id)
         if graph.is_head(st.storage, vid):
             raise VersionControlError(
