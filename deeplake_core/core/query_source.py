@@ -14,6 +14,10 @@ columns are dropped first).
 A cache key is the tensor's runtime ``Column`` object (replaced whenever the manifest
 is reloaded: checkout, reset, reopen), its index file name (a new one on every flush
 that changed it), its length and the version id.
+
+The same cache keeps per-row data that query functions derive from a whole column
+(``DatasetSource.derived_column``: row norms for ``COSINE_SIMILARITY``), under the
+column's key and token, so it is dropped with the column's data whenever that changes.
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from deeplake_core.exceptions import DynamicTensorNumpyError
+from deeplake_core.exceptions import DynamicTensorNumpyError, TQLError
 from deeplake_core.tql.source import ColumnInfo
 
 if TYPE_CHECKING:
@@ -171,6 +175,31 @@ class DatasetSource:
             else:
                 yield part, self._read_rows(name, rows)
 
+    def derived_column(
+        self, name: str, tag: str, compute: Callable[[np.ndarray], np.ndarray], indices: np.ndarray
+    ) -> np.ndarray | None:
+        """``compute(whole tensor)`` at the view rows ``indices``, computed once and kept
+        in the column cache while the tensor is unchanged; ``None`` when the tensor is
+        not read whole (ragged, too big, a small view of it) or has unflushed changes."""
+        whole = self._whole(name)
+        if whole is None or whole[1] is None:
+            return None  # unflushed changes: the caller computes per batch
+        array, token = whole
+        key = f"{self._tensor(name).key}\x00{tag}"
+        cache = column_cache(self._state)
+        derived = cache.get(key, token)
+        if derived is None:
+            derived = np.asarray(compute(array))
+            if derived.shape[:1] != array.shape[:1]:
+                raise TQLError(
+                    f"derived data {tag!r} of {name!r} has {derived.shape[:1]} rows for a "
+                    f"tensor of {len(array)} rows"
+                )
+            cache.put(key, token, derived)
+        rows = self._dataset_rows(np.asarray(indices, dtype=np.int64))
+        window = _as_slice(rows)
+        return derived[window] if window is not None else derived[rows]
+
     # -------------------------------------------------------------- internals
     def _tensor(self, name: str) -> Tensor:
         t = self._full.get(name)
@@ -186,6 +215,12 @@ class DatasetSource:
     def _whole_column(self, name: str) -> np.ndarray | None:
         """The whole tensor as one array, when it is numeric with one shape and the view
         covers enough of it (from the column cache when it is there)."""
+        whole = self._whole(name)
+        return None if whole is None else whole[0]
+
+    def _whole(self, name: str) -> tuple[np.ndarray, tuple[Any, ...] | None] | None:
+        """``(whole tensor, cache token)`` as :meth:`_whole_column`; the token is
+        ``None`` when the tensor has unflushed changes (nothing may be cached)."""
         info = self.column_info(name)
         if info.sample_form != "array" or info.fixed_shape is None:
             return None
@@ -201,7 +236,7 @@ class DatasetSource:
         if not dirty:
             hit = cache.get(key, token)
             if hit is not None:
-                return hit
+                return hit, token
         itemsize = np.dtype(info.dtype).itemsize if info.dtype else 8
         nbytes = n * int(np.prod(info.fixed_shape, dtype=np.int64)) * itemsize
         if self._length < WHOLE_COLUMN_SHARE * n and nbytes > WHOLE_COLUMN_SMALL:
@@ -214,9 +249,10 @@ class DatasetSource:
             return None
         if array.shape[1:] != info.fixed_shape:
             return None
-        if not dirty:
-            cache.put(key, token, array)
-        return array
+        if dirty:
+            return array, None
+        cache.put(key, token, array)
+        return array, token
 
     def _max_row(self) -> int:
         if self._rows is None:
@@ -262,7 +298,8 @@ def _as_slice(rows: np.ndarray) -> slice | None:
     first, last = int(rows[0]), int(rows[-1])
     if last - first + 1 != len(rows):
         return None
-    if len(rows) > 2 and not bool(np.all(np.diff(rows) == 1)):
+    # strictly increasing over exactly that span: consecutive (cheaper than np.diff)
+    if len(rows) > 2 and not bool(np.all(rows[1:] > rows[:-1])):
         return None
     return slice(first, last + 1)
 

@@ -11,7 +11,7 @@ from deeplake_core.exceptions import TQLError
 from deeplake_core.tql import ast
 from deeplake_core.tql.executor import Batch, Evaluator, Executor, QueryResult, iter_batches
 from deeplake_core.tql.parser import parse, parse_expression
-from deeplake_core.tql.planner import DEFAULT_BATCH_ROWS, Plan, Planner, bind
+from deeplake_core.tql.planner import Plan, Planner, bind
 from deeplake_core.tql.source import QuerySource
 from deeplake_core.tql.values import Const
 
@@ -33,7 +33,7 @@ def explain(
     source: QuerySource | None = None,
     params: Sequence[Any] | None = None,
     *,
-    batch_rows: int = DEFAULT_BATCH_ROWS,
+    batch_rows: int | None = None,
 ) -> Plan:
     """The plan of ``query``. With a ``source``, tensor names are checked against it;
     ``?`` parameters may be left unbound (``params=None``)."""
@@ -48,14 +48,15 @@ def execute(
     source: QuerySource,
     params: Sequence[Any] | None = None,
     *,
-    batch_rows: int = DEFAULT_BATCH_ROWS,
+    batch_rows: int | None = None,
     seed: int | np.random.Generator | None = None,
 ) -> QueryResult:
     """Run ``query`` over ``source`` and return the selected rows.
 
     ``params`` fills the ``?`` placeholders in order; they are values (numbers,
     strings, booleans, None, lists), never parsed as TQL. ``seed`` makes ``RANDOM()``
-    reproducible.
+    reproducible. ``batch_rows`` fixes the rows per batch; by default each scan sizes
+    its batches from the columns it reads (``planner.BATCH_BYTES``).
     """
     text, tree = _tree(query)
     plan = Planner(text, source, batch_rows).plan(bind(tree, params, text))
@@ -67,7 +68,7 @@ def evaluate(
     source: QuerySource,
     params: Sequence[Any] | None = None,
     *,
-    batch_rows: int = DEFAULT_BATCH_ROWS,
+    batch_rows: int | None = None,
     seed: int | np.random.Generator | None = None,
 ) -> np.ndarray | list:
     """Values of ``expression`` for every row (``sample_by`` weights such as
@@ -75,8 +76,8 @@ def evaluate(
     node, plan = _expression_plan(expression, source, params, batch_rows)
     ev = Evaluator(plan, _rng(seed))
     parts: list[Any] = []
-    for rows in iter_batches(len(source), None, batch_rows):
-        value = ev.eval(node, Batch(source, rows, batch_rows))
+    for rows in iter_batches(len(source), None, plan.batch_rows):
+        value = ev.eval(node, Batch(source, rows, plan.batch_rows))
         if isinstance(value, Const):
             constant = value.value
             parts.append([None] * len(rows) if constant is None else np.full(len(rows), constant))
@@ -94,20 +95,20 @@ def filter_indices(
     source: QuerySource,
     params: Sequence[Any] | None = None,
     *,
-    batch_rows: int = DEFAULT_BATCH_ROWS,
+    batch_rows: int | None = None,
     seed: int | np.random.Generator | None = None,
 ) -> np.ndarray:
     """Rows where the condition ``expression`` holds (``Dataset.filter("labels == 2")``)."""
     node, plan = _expression_plan(expression, source, params, batch_rows)
     ev = Evaluator(plan, _rng(seed))
     found = []
-    for rows in iter_batches(len(source), None, batch_rows):
-        found.append(rows[ev.condition(node, Batch(source, rows, batch_rows))])
+    for rows in iter_batches(len(source), None, plan.batch_rows):
+        found.append(rows[ev.condition(node, Batch(source, rows, plan.batch_rows))])
     return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 
 def _expression_plan(
-    expression: str, source: QuerySource, params: Sequence[Any] | None, batch_rows: int
+    expression: str, source: QuerySource, params: Sequence[Any] | None, batch_rows: int | None
 ) -> tuple[ast.Node, Plan]:
     node = bind(parse_expression(expression), params, expression)
     planner = Planner(expression, source, batch_rows)
@@ -116,7 +117,7 @@ def _expression_plan(
         kind="select",
         query=expression,
         where=node,
-        batch_rows=batch_rows,
+        batch_rows=planner.rows_per_batch(planner.reads(node)),
         resolved=planner.resolved,
     )
     return node, plan
@@ -135,7 +136,7 @@ class PreparedQuery(Generic[T]):
         source: QuerySource,
         *,
         wrap: Callable[[QueryResult], T] | None = None,
-        batch_rows: int = DEFAULT_BATCH_ROWS,
+        batch_rows: int | None = None,
         seed: int | np.random.Generator | None = None,
     ):
         self._query = query
@@ -176,7 +177,7 @@ def prepare(
     source: QuerySource,
     *,
     wrap: Callable[[QueryResult], T] | None = None,
-    batch_rows: int = DEFAULT_BATCH_ROWS,
+    batch_rows: int | None = None,
     seed: int | np.random.Generator | None = None,
 ) -> PreparedQuery[T]:
     """Parse and check ``query`` once; run it later with :meth:`PreparedQuery.run_single`

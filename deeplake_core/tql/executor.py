@@ -16,7 +16,7 @@ import numpy as np
 from deeplake_core.exceptions import TQLError
 from deeplake_core.tql import ast
 from deeplake_core.tql.functions import CallContext
-from deeplake_core.tql.planner import Plan
+from deeplake_core.tql.planner import Plan, children
 from deeplake_core.tql.source import QuerySource
 from deeplake_core.tql.values import (
     Const,
@@ -94,6 +94,17 @@ class Batch:
             raise TQLError(f"the source returned {len(data)} values of {name!r} for {self.n} rows")
         return Rows(data, info)
 
+    def derived(self, name: str, tag: str, compute) -> np.ndarray | None:
+        """Per-row data derived from column ``name`` and kept by the source (see
+        :meth:`~deeplake_core.tql.functions.CallContext.derived`), for this batch."""
+        hook = getattr(self.source, "derived_column", None)
+        if hook is None:
+            return None
+        out = hook(name, tag, compute, self.rows)
+        if out is not None and len(out) != self.n:
+            raise TQLError(f"the source returned {len(out)} derived values for {self.n} rows")
+        return out
+
     def subset(self, mask: np.ndarray) -> Batch:
         """The rows where ``mask`` is true, keeping the columns already read."""
         sub = Batch(self.source, self.rows[mask], self.batch_rows)
@@ -111,6 +122,25 @@ class Batch:
 # ----------------------------------------------------------------------------- evaluation
 
 
+class _Text:
+    """A node's TQL text, printed on first use (an ``ARRAY[...]`` of 128 numbers takes
+    a millisecond to print; most queries never need it)."""
+
+    __slots__ = ("node", "text")
+
+    def __init__(self, node: ast.Node):
+        self.node = node
+        self.text: str | None = None
+
+    def __str__(self) -> str:
+        if self.text is None:
+            self.text = ast.to_tql(self.node)
+        return self.text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 class Evaluator:
     """Evaluates resolved expressions over batches."""
 
@@ -118,11 +148,56 @@ class Evaluator:
         self.query = plan.query
         self.functions = plan.resolved
         self.rng = rng
+        # Per node (by id; the node is kept alive beside its entry): its TQL text, whether
+        # it is constant, and the value of a constant node once computed. A constant
+        # (``ARRAY[...]`` of literals, a deterministic function of constants) is thus
+        # evaluated once per query, not once per batch.
+        self._texts: dict[int, tuple[ast.Node, _Text]] = {}
+        self._const: dict[int, tuple[ast.Node, bool]] = {}
+        self._values: dict[int, tuple[ast.Node, Const]] = {}
 
     def fail(self, message: str, node: ast.Node) -> TQLError:
         return TQLError(message, query=self.query, offset=node.pos)
 
+    def text(self, node: ast.Node) -> Any:
+        """``node`` as TQL for error messages: printed (``str``, f-strings) only when a
+        message is built."""
+        item = self._texts.get(id(node))
+        if item is None:
+            item = self._texts[id(node)] = (node, _Text(node))
+        return item[1]
+
+    def is_constant(self, node: ast.Node) -> bool:
+        """Whether ``node`` has one value for every row: no tensor, no ``?``, no
+        non-deterministic function below it."""
+        item = self._const.get(id(node))
+        if item is not None:
+            return item[1]
+        if isinstance(node, ast.ArrayLit) and all(_is_number_literal(i) for i in node.items):
+            self._const[id(node)] = (node, True)  # the common case, without a walk
+            return True
+        varying = isinstance(node, ast.Column | ast.Param) or (
+            isinstance(node, ast.Call)
+            and (
+                node.name not in self.functions or not self.functions[node.name].spec.deterministic
+            )
+        )
+        constant = not varying and all(self.is_constant(child) for child in children(node))
+        self._const[id(node)] = (node, constant)
+        return constant
+
     def eval(self, node: ast.Node, batch: Batch) -> Value:
+        if not isinstance(node, ast.Literal | ast.Column) and self.is_constant(node):
+            known = self._values.get(id(node))
+            if known is not None:
+                return known[1]
+            value = self._eval_checked(node, batch)
+            if isinstance(value, Const):
+                self._values[id(node)] = (node, value)
+            return value
+        return self._eval_checked(node, batch)
+
+    def _eval_checked(self, node: ast.Node, batch: Batch) -> Value:
         try:
             return self._eval(node, batch)
         except ValueFault as exc:
@@ -131,7 +206,7 @@ class Evaluator:
     def condition(self, node: ast.Node, batch: Batch) -> np.ndarray:
         value = self.eval(node, batch)
         try:
-            return truth(value, batch.n, ast.to_tql(node))
+            return truth(value, batch.n, self.text(node))
         except ValueFault as exc:
             raise self.fail(str(exc), node) from None
 
@@ -145,7 +220,7 @@ class Evaluator:
             left, right = self.eval(node.left, batch), self.eval(node.right, batch)
             if node.op in ("+", "-", "*", "/", "%"):
                 return arith(node.op, left, right, n)
-            return compare(node.op, left, right, n, (ast.to_tql(node.left), ast.to_tql(node.right)))
+            return compare(node.op, left, right, n, (self.text(node.left), self.text(node.right)))
         if isinstance(node, ast.Logical):
             combine = np.logical_and if node.op == "AND" else np.logical_or
             result = self.condition(node.items[0], batch)
@@ -159,15 +234,15 @@ class Evaluator:
             return negate(operand, n) if node.op == "-" else operand
         if isinstance(node, ast.Between):
             x = self.eval(node.expr, batch)
-            text = ast.to_tql(node.expr)
-            low = compare(">=", x, self.eval(node.low, batch), n, (text, ast.to_tql(node.low)))
-            high = compare("<=", x, self.eval(node.high, batch), n, (text, ast.to_tql(node.high)))
+            text = self.text(node.expr)
+            low = compare(">=", x, self.eval(node.low, batch), n, (text, self.text(node.low)))
+            high = compare("<=", x, self.eval(node.high, batch), n, (text, self.text(node.high)))
             inside = elementwise(np.logical_and, low, high, n)
             return logical_not_elementwise(inside, n) if node.negated else inside
         if isinstance(node, ast.In):
             x = self.eval(node.expr, batch)
             items = self.constant_items(node.items, batch)
-            found = is_in(x, items, n, ast.to_tql(node.expr))
+            found = is_in(x, items, n, self.text(node.expr))
             return logical_not_elementwise(found, n) if node.negated else found
         if isinstance(node, ast.IsNull):
             found = is_null(self.eval(node.expr, batch), n)
@@ -177,7 +252,7 @@ class Evaluator:
         if isinstance(node, ast.Subscript):
             target = self.eval(node.expr, batch)
             items = [self.index_item(i, batch) for i in node.index]
-            return subscript(target, items, n, ast.to_tql(node.expr))
+            return subscript(target, items, n, self.text(node.expr))
         if isinstance(node, ast.Call):
             return self.call(node, batch)
         if isinstance(node, ast.Param):
@@ -217,6 +292,8 @@ class Evaluator:
         return int(value)
 
     def array(self, node: ast.ArrayLit, batch: Batch) -> Value:
+        if all(_is_number_literal(i) for i in node.items):  # ARRAY[0.1, -2, ...]
+            return Const(const_array([_number_literal(i) for i in node.items]))
         values = [self.eval(i, batch) for i in node.items]
         if all(isinstance(v, Const) for v in values):
             return Const(const_array([v.value for v in values]))
@@ -243,7 +320,15 @@ class Evaluator:
         rows = rows or not fn.spec.deterministic
         try:
             if fn.spec.vectorized:
-                ctx = CallContext(node.name, batch.n, tuple(flags), tuple(infos), self.rng, rows)
+                ctx = CallContext(
+                    node.name,
+                    batch.n,
+                    tuple(flags),
+                    tuple(infos),
+                    self.rng,
+                    rows,
+                    _derive_hook(node, batch),
+                )
                 out = fn.impl(ctx, *args)
             elif rows:
                 out = [fn.impl(*row) for row in self._rows_of(args, flags, batch.n)]
@@ -275,6 +360,39 @@ class Evaluator:
             else:
                 columns.append(list(arg) if flag else [arg] * n)
         return zip(*columns, strict=False) if columns else ([] for _ in range(n))
+
+
+def _is_number_literal(node: ast.Node) -> bool:
+    """A number written in the query, optionally signed (``2``, ``-0.5``)."""
+    if isinstance(node, ast.Unary) and node.op in ("-", "+"):
+        node = node.operand
+    return (
+        isinstance(node, ast.Literal)
+        and is_number(node.value)
+        and not isinstance(node.value, bool | np.bool_)
+    )
+
+
+def _number_literal(node: ast.Node) -> Any:
+    """The value of a node accepted by :func:`_is_number_literal` (as evaluation gives)."""
+    if isinstance(node, ast.Unary):
+        value = _number_literal(node.operand)
+        return negate(Const(value), 1).value if node.op == "-" else value
+    return node.value
+
+
+def _derive_hook(node: ast.Call, batch: Batch):
+    """``CallContext.derive_hook`` for a call: derived data of arguments that are
+    plain tensors, from the batch's source."""
+    names = [arg.name if isinstance(arg, ast.Column) else None for arg in node.args]
+    if not any(names):
+        return None
+
+    def hook(index: int, tag: str, compute) -> np.ndarray | None:
+        name = names[index] if 0 <= index < len(names) else None
+        return None if name is None else batch.derived(name, tag, compute)
+
+    return hook
 
 
 def _raw(value: Value) -> Any:
@@ -329,9 +447,8 @@ def order_key(value: Value, n: int, describe: str) -> tuple[np.ndarray, np.ndarr
 def _numeric_key(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if column.dtype.kind == "b":
         column = column.astype(np.int64)
-    if column.dtype.kind == "f":
-        nan = np.isnan(column)
-        return column.astype(np.float64, copy=False), nan
+    if column.dtype.kind == "f":  # kept as is (float32 keys need no float64 copy)
+        return column, np.isnan(column)
     if column.dtype.kind == "u" and column.dtype.itemsize == 8:
         return column.astype(np.float64), np.zeros(len(column), dtype=bool)
     return column.astype(np.int64, copy=False), np.zeros(len(column), dtype=bool)
@@ -344,7 +461,8 @@ def _sortable(key: np.ndarray, null: np.ndarray, descending: bool) -> np.ndarray
         codes = codes.astype(np.int64)
         return -codes if descending else codes
     if key.dtype.kind == "f":
-        key = np.where(null, 0.0, key)
+        if null.any():
+            key = np.where(null, 0.0, key)
         return -key if descending else key
     return ~key if descending else key
 
@@ -361,7 +479,12 @@ def final_order(
 
 
 class TopK:
-    """Keeps the best ``k`` rows of a single numeric key across batches."""
+    """Keeps the best ``k`` rows of a single numeric key across batches.
+
+    Once ``k`` rows with a key were seen, the ``k``-th best key so far is a bound: rows
+    of later batches that do not reach it are dropped with one comparison, so a batch
+    costs little more than computing its keys.
+    """
 
     def __init__(self, k: int, descending: bool):
         self.k = k
@@ -370,11 +493,35 @@ class TopK:
         self.keys: list[np.ndarray] = []
         self.nulls: list[np.ndarray] = []
         self.size = 0
+        #: Sortable form of the k-th best key seen so far (``None``: fewer than k rows).
+        #: Integer and float keys sort in different forms (``~key``, ``-key``), so the
+        #: bound only applies to batches whose keys have its kind (``bound_kind``).
+        self.bound: Any = None
+        self.bound_kind = ""
+
+    #: Rows of a batch selected from at a time: the first part sets the bound, which
+    #: then drops most rows of the others with one comparison.
+    PART = 65_536
 
     def add(self, rows: np.ndarray, key: np.ndarray, null: np.ndarray) -> None:
         if key.dtype.kind in "US":
             raise ValueFault("internal: TopK takes numeric keys")
-        keep = self._select(rows, key, null)
+        part = max(self.PART, 4 * self.k)
+        for start in range(0, len(rows), part):
+            stop = start + part
+            self._add(rows[start:stop], key[start:stop], null[start:stop])
+
+    def _add(self, rows: np.ndarray, key: np.ndarray, null: np.ndarray) -> None:
+        t = _sortable(key, null, self.descending)
+        if self.bound is not None and t.dtype.kind == self.bound_kind:
+            reach = t <= self.bound
+            if null.any():
+                reach &= ~null  # k rows with keys are known: rows without one cannot enter
+            keep = np.flatnonzero(reach)
+            if not len(keep):
+                return
+            rows, key, null, t = rows[keep], key[keep], null[keep], t[keep]
+        keep = self._select(rows, t, null)
         self.rows.append(rows[keep])
         self.keys.append(key[keep])
         self.nulls.append(null[keep])
@@ -384,28 +531,37 @@ class TopK:
 
     def _compact(self) -> None:
         rows, key, null = (np.concatenate(x) for x in (self.rows, self.keys, self.nulls))
-        keep = self._select(rows, key, null)
+        keep = self._select(rows, _sortable(key, null, self.descending), null)
         self.rows, self.keys, self.nulls = [rows[keep]], [key[keep]], [null[keep]]
         self.size = len(keep)
 
-    def _select(self, rows: np.ndarray, key: np.ndarray, null: np.ndarray) -> np.ndarray:
+    def _select(self, rows: np.ndarray, t: np.ndarray, null: np.ndarray) -> np.ndarray:
+        """Positions of the best ``k`` of ``rows`` (sortable keys ``t``); updates the
+        bound when ``k`` of them have keys."""
         k = self.k
+        has_null = bool(null.any())
+        present = ~null if has_null else None
+        count = len(rows) - int(null.sum()) if has_null else len(rows)
+        if count >= k:
+            keyed = t[present] if has_null else t
+            threshold = np.partition(keyed, k - 1)[k - 1] if len(keyed) > k else keyed.max()
+            if self.bound is None or (t.dtype.kind == self.bound_kind and threshold < self.bound):
+                self.bound, self.bound_kind = threshold, t.dtype.kind
         if len(rows) <= k:
             return np.arange(len(rows))
-        t = _sortable(key, null, self.descending)
-        present = ~null
-        count = int(present.sum())
         if count >= k:
-            threshold = np.partition(t[present], k - 1)[k - 1]
-            less = np.flatnonzero(present & (t < threshold))
-            ties = np.flatnonzero(present & (t == threshold))
+            less_mask, tie_mask = t < threshold, t == threshold
+            if has_null:
+                less_mask &= present
+                tie_mask &= present
+            less, ties = np.flatnonzero(less_mask), np.flatnonzero(tie_mask)
             need = k - len(less)
             if len(ties) > need:
                 ties = ties[np.argsort(rows[ties], kind="stable")[:need]]
             return np.concatenate([less, ties])
         missing = np.flatnonzero(null)
         missing = missing[np.argsort(rows[missing], kind="stable")[: k - count]]
-        return np.concatenate([np.flatnonzero(present), missing])
+        return np.concatenate([np.flatnonzero(~null), missing])
 
     def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not self.rows:
@@ -471,6 +627,12 @@ class Executor:
             batch = Batch(self.source, rows, plan.batch_rows)
             if plan.where is not None:
                 mask = ev.condition(plan.where, batch)
+                if not plan.order:  # only the row numbers are needed
+                    kept_rows.append(batch.rows[mask])
+                    found += len(kept_rows[-1])
+                    if want is not None and found >= want:
+                        break
+                    continue
                 if not mask.any():
                     continue
                 batch = batch.subset(mask)
@@ -484,7 +646,7 @@ class Executor:
             for item in plan.order:
                 value = ev.eval(item.expr, batch)
                 try:
-                    keys.append(order_key(value, batch.n, ast.to_tql(item.expr)))
+                    keys.append(order_key(value, batch.n, ev.text(item.expr)))
                 except ValueFault as exc:
                     raise ev.fail(str(exc), item.expr) from None
             if topk is not None:

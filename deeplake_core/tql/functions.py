@@ -13,13 +13,15 @@ Calling convention of an implementation (``spec.impl``):
   ``cond: weight`` argument arrives as a ``(cond, weight)`` tuple and its
   ``per_row`` flag as a pair of flags. When ``ctx.rows`` is true the function returns
   one value per row (an array with ``ctx.n`` rows or a list of ``ctx.n`` items),
-  otherwise one value.
+  otherwise one value. :meth:`CallContext.derived` gives per-row data computed once
+  from a whole tensor (row norms for ``COSINE_SIMILARITY``) and kept by the source
+  while that tensor is unchanged.
 * ``vectorized=False``: ``impl(*values)`` once per row with that row's values.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -80,6 +82,28 @@ class CallContext:
     rng: np.random.Generator
     #: Whether one value per row is expected back.
     rows: bool
+    #: ``hook(index, tag, compute)``: ``compute`` applied to the whole column of argument
+    #: ``index``, kept by the source, for this batch's rows; ``None`` when the argument is
+    #: not a plain tensor or the source keeps no derived data. Use :meth:`derived`.
+    derive_hook: Callable[[int, str, Callable[[Any], np.ndarray]], np.ndarray | None] | None = (
+        field(default=None, repr=False, compare=False)
+    )
+
+    def derived(self, index: int, tag: str, compute: Callable[[Any], np.ndarray], value: Any):
+        """``compute(value)`` for the per-row argument ``index`` (whose batch value is
+        ``value``): one result per row.
+
+        When the argument is a tensor of a source that keeps derived data (a dataset),
+        ``compute`` runs once over the whole tensor and the result is reused by later
+        batches and queries until the tensor changes. ``tag`` names the computation
+        (prefix it with the function's name: ``"cosine_similarity/row_norm"``);
+        ``compute`` must be a pure function of its rows, row by row.
+        """
+        if self.derive_hook is not None:
+            out = self.derive_hook(index, tag, compute)
+            if out is not None:
+                return out
+        return compute(value)
 
 
 def resolve_function(name: str) -> ResolvedFunction:

@@ -46,6 +46,11 @@ class QuerySource(Protocol):
     cover ``indices`` (all rows when ``None``), each at most ``batch_rows`` long.
     ``values`` is an ``np.ndarray`` whose first axis is the batch when samples share a
     shape, else a list with one item per row (arrays, strings, json objects, ``None``).
+
+    A source may also offer ``derived_column(name, tag, compute, indices)``: the result
+    of ``compute(whole column)`` at rows ``indices``, computed once and kept while the
+    column is unchanged, or ``None`` when it cannot keep it (the engine then computes
+    per batch). Query functions reach it through ``CallContext.derived``.
     """
 
     def __len__(self) -> int: ...
@@ -90,8 +95,9 @@ def _contiguous(indices: np.ndarray) -> slice | None:
     if len(indices) == 0:
         return slice(0, 0)
     first, last = int(indices[0]), int(indices[-1])
+    # strictly increasing over exactly that span: consecutive (cheaper than np.diff)
     if last - first + 1 == len(indices) and (
-        len(indices) < 3 or bool(np.all(np.diff(indices) == 1))
+        len(indices) < 3 or bool(np.all(indices[1:] > indices[:-1]))
     ):
         return slice(first, last + 1)
     return None

@@ -156,6 +156,8 @@ class Reference:
                     v = self.ev(item, row)
                     items.append(v if isinstance(v, str) else int(v))
             return ref_index(self.ev(node.expr, row), items)
+        if isinstance(node, ast.ArrayLit):
+            return np.asarray([self.ev(i, row) for i in node.items])
         if isinstance(node, ast.Call):
             args = [self.ev(a, row) for a in node.args]
             return getattr(self, "fn_" + node.name)(*args)
@@ -200,8 +202,23 @@ class Reference:
         return bool(x.all()) and x.size > 0
 
     @staticmethod
-    def fn_l2_norm(x):
-        return np.sqrt(np.sum(np.asarray(x) * np.asarray(x)))
+    def _diff(x, y):
+        x = np.asarray(x, dtype=np.float64)
+        return x if y is None else x - np.asarray(y, dtype=np.float64)
+
+    @classmethod
+    def fn_l2_norm(cls, x, y=None):
+        d = cls._diff(x, y)
+        return np.sqrt(np.sum(d * d))
+
+    @classmethod
+    def fn_l1_norm(cls, x, y=None):
+        return np.sum(np.abs(cls._diff(x, y)))
+
+    @classmethod
+    def fn_linf_norm(cls, x, y=None):
+        d = cls._diff(x, y)
+        return np.max(np.abs(d)) if d.size else 0.0
 
     # queries
     def select(self, node: ast.Select) -> list[int]:
@@ -268,6 +285,11 @@ def _num_exprs():
                 "shape(r)[0]",
                 "l2_norm(v)",
                 "shape(v)[0]",
+                # vector functions, with constant arguments evaluated once per query
+                "l1_norm(v, ARRAY[1, 0, -1])",
+                "linf_norm(v)",
+                "l2_norm(ARRAY[3, 4])",
+                "l1_norm(ARRAY[1, -2] * 2)",
             ]
         ),
         ints,

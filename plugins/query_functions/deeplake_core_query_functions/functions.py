@@ -254,10 +254,25 @@ def cosine_similarity(ctx: CallContext, a: Any, b: Any) -> Any:
     with np.errstate(all="ignore"):
         if x.ndim == 2 and y.ndim == 2:
             dots = np.einsum("ij,ij->i", x, y)
-            return dots / np.sqrt(_row_dot(x) * _row_dot(y))
-        matrix, vector = (x, y) if x.ndim == 2 else (y, x)
+            return dots / (_row_norms(ctx, 0, x) * _row_norms(ctx, 1, y))
+        index, matrix, vector = (0, x, y) if x.ndim == 2 else (1, y, x)
         dots = matrix @ vector
-        return dots / (np.sqrt(_row_dot(matrix)) * np.linalg.norm(vector))
+        dots /= _row_norms(ctx, index, matrix)
+        dots /= np.linalg.norm(vector)
+        return dots
+
+
+def _l2_rows(m: Any) -> np.ndarray:
+    """Euclidean length of each row (float rows keep their precision)."""
+    m = _float(_vectors(m, True, len(m)))
+    with np.errstate(all="ignore"):
+        return np.sqrt(_row_dot(m))
+
+
+def _row_norms(ctx: CallContext, index: int, matrix: np.ndarray) -> np.ndarray:
+    """Row lengths of per-row argument ``index`` (``matrix`` in this batch), computed
+    once per tensor and kept by the source when it can (see ``CallContext.derived``)."""
+    return ctx.derived(index, "cosine_similarity/l2_rows", _l2_rows, matrix)
 
 
 def _check_dims(d1: int, d2: int) -> None:
