@@ -391,7 +391,9 @@ class Planner:
             try:
                 self.resolved[node.name] = resolve_function(node.name)
             except MissingPluginError as exc:
-                if exc.distribution:
+                # A known provider (distribution) or a plugin that failed or was blocked
+                # (notes) is more useful to the user than a list of known functions.
+                if exc.distribution or exc.notes:
                     raise
                 from deeplake_core.tql.functions import function_names
 
