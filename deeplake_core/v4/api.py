@@ -236,6 +236,9 @@ def prepare_query(query: str, token: str | None = None, creds: Any = None) -> An
 
 
 def _view(result: Any) -> Any:
+    from deeplake_core.v4.indexing import after_query
+
     if isinstance(result, _Readable):
         return result
+    after_query(result)
     return DatasetView(result)

@@ -62,9 +62,11 @@ class ColumnView:
 
     _writable = False
 
-    def __init__(self, core: CoreDataset, name: str):
+    def __init__(self, core: CoreDataset, name: str, owner: Any = None):
         self._core = core
         self._name = name
+        #: the v4 dataset object this column was taken from (told about writes)
+        self._owner = owner
 
     # -- identity -------------------------------------------------------------------
     @property
@@ -159,6 +161,9 @@ class Column(ColumnView):
         else:
             ctype.check(self._name, value if not isinstance(value, str | dict) else [value])
         self._tensor[item] = value
+        written = getattr(self._owner, "_written", None)
+        if written is not None:
+            written(f"update column {self._name}")
 
     def set_async(self, item: Any, value: Any) -> Any:
         """A future that writes ``value`` at ``item``."""

@@ -80,7 +80,7 @@ class _Readable:
         if isinstance(item, str):
             if not self._has_column(item):
                 raise TensorDoesNotExistError(item)
-            return self._column_cls(self._core, item)
+            return self._column_cls(self._core, item, self)
         if isinstance(item, int | np.integer) and not isinstance(item, bool):
             n = len(self)
             i = int(item)
@@ -160,8 +160,12 @@ class _Readable:
     def query(self, query: str, params: Any = None) -> DatasetView:
         """Run a TQL query over these rows; the result is a :class:`DatasetView`."""
         from deeplake_core.v4.delegate import run_query
+        from deeplake_core.v4.indexing import after_query
 
-        return DatasetView(run_query(self._core, query, params), self._creds)
+        try:
+            return DatasetView(run_query(self._core, query, params), self._creds)
+        finally:
+            after_query(self._core)
 
     def query_async(self, query: str, params: Any = None) -> Any:
         """A future of :meth:`query`."""
@@ -173,8 +177,13 @@ class _Readable:
         """Parse and check ``query`` once; run it with ``run_single(params)`` /
         ``run_batch(param_list)`` (results are :class:`DatasetView`)."""
         from deeplake_core.v4.delegate import prepare_query
+        from deeplake_core.v4.indexing import after_query
 
-        return prepare_query(self._core, query, lambda core: DatasetView(core, self._creds))
+        def wrap(result: Any) -> DatasetView:
+            after_query(self._core)
+            return DatasetView(result, self._creds)
+
+        return prepare_query(self._core, query, wrap)
 
     def explain_query(self, query: str, params: Any = None) -> Any:
         """The plan of ``query`` over these rows (``print()`` it)."""
@@ -184,7 +193,9 @@ class _Readable:
 
     # -- loaders ---------------------------------------------------------------------
     def batches(self, batch_size: int = 1, drop_last: bool = False) -> Any:
-        """Iterate over the rows in batches: each batch maps column name -> values."""
+        """Iterate over the rows in batches of ``batch_size`` (``len()`` = number of
+        batches): each batch maps column name -> the values a column read gives
+        (``ds[col][a:b]``). Reads go through the dataloader core."""
         from deeplake_core.v4.delegate import batches
 
         return batches(self, batch_size, drop_last)
@@ -309,8 +320,11 @@ class _Opened(_Readable):
 
     @property
     def indexing_mode(self) -> IndexingMode:
-        value = properties.read(self._state.storage).get("indexing_mode")
-        return IndexingMode(value) if value else IndexingMode.Automatic
+        """When the query data of embedding columns (decoded vectors, row norms) is
+        built and whether it is kept: see :mod:`deeplake_core.v4.indexing`."""
+        from deeplake_core.v4.indexing import mode_of
+
+        return mode_of(self._state.storage)
 
     @property
     def auto_commit_enabled(self) -> bool:
@@ -434,8 +448,11 @@ class Dataset(_Opened):
 
     @_Opened.indexing_mode.setter  # type: ignore[attr-defined]
     def indexing_mode(self, value: IndexingMode | str) -> None:
-        mode = value if isinstance(value, IndexingMode) else IndexingMode(str(value).lower())
+        from deeplake_core.v4 import indexing
+
+        mode = indexing.parse(value)
         self._set_property(indexing_mode=mode.value)
+        indexing.applied(self._core, mode)
 
     @property
     def auto_commit_enabled(self) -> bool:
@@ -453,11 +470,15 @@ class Dataset(_Opened):
         self._set_property(creds_key=key)
 
     def _written(self, message: str) -> None:
+        """After each write call: auto-commit, then the indexing mode's work."""
+        from deeplake_core.v4.indexing import after_write
+
         if self._auto_commit:
             from deeplake_core.exceptions import EmptyCommitError
 
             with contextlib.suppress(EmptyCommitError):
                 self._core.commit(f"auto-commit: {message}")
+        after_write(self._core)
 
     # -- schema ---------------------------------------------------------------------
     def add_column(self, name: str, dtype: Any, default_value: Any = None) -> None:
@@ -563,11 +584,14 @@ class Dataset(_Opened):
     def commit(self, message: str | None = None) -> str:
         """Record the current state as a version; return its id."""
         from deeplake_core.exceptions import EmptyCommitError
+        from deeplake_core.v4.indexing import after_write
 
         try:
-            return self._core.commit(message, allow_empty=False)
+            commit_id = self._core.commit(message, allow_empty=False)
         except EmptyCommitError:
-            return self._core.commit(message, allow_empty=True)
+            commit_id = self._core.commit(message, allow_empty=True)
+        after_write(self._core)
+        return commit_id
 
     def commit_async(self, message: str | None = None) -> Any:
         from deeplake_core.v4._async import submit

@@ -1,12 +1,12 @@
 """What the Deep Lake 4 classes hand to other layers: queries (``core.query_api``),
-version objects (``core.vc``), refresh and batch iteration."""
+version objects (``core.vc``), refresh and batch iteration (``loaders``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from deeplake_core.v4.columns import read_values
+import numpy as np
 
 if TYPE_CHECKING:
     from deeplake_core.core.dataset import Dataset as CoreDataset
@@ -68,20 +68,57 @@ def prepare_query(core: CoreDataset, query: str, wrap: Callable[[Any], Any]) -> 
 # ----------------------------------------------------------------------------- batches
 
 
-def batches(owner: Any, batch_size: int, drop_last: bool) -> Iterator[dict[str, Any]]:
-    """Batches of rows as ``{column: values}`` (one read per column per batch)."""
+def batches(owner: Any, batch_size: int, drop_last: bool) -> Any:
+    """Batches of ``owner``'s rows as ``{column: values}``, read by the loader core
+    (chunk-grouped fetch on threads) and shaped as column reads are: one value per row
+    for scalar columns (shape ``(n,)``), lists of ``str``/``dict``/``list`` for text,
+    JSON and list columns, one array for equal-shaped samples, else a list of arrays."""
+    from deeplake_core.loaders.core import Loader, LoaderConfig
+    from deeplake_core.loaders.mixin import Batches
+
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size is a positive int, got {batch_size!r}")
-    n = len(owner)
-    names = owner._column_names()
-    cols = {name: owner._column_cls(owner._core, name) for name in names}
-    types = {name: col.dtype for name, col in cols.items()}
-    stop_at = n - n % batch_size if drop_last else n
-    for start in range(0, stop_at, batch_size):
-        stop = min(stop_at, start + batch_size)
-        yield {
-            name: read_values(col._tensor[start:stop], types[name]) for name, col in cols.items()
+    core = owner._core
+    forms = {}
+    for name in owner._column_names():
+        col = owner._column_cls(core, name)
+        forms[name] = (col._tensor._cfg.sample_form, col.dtype.scalar)
+    cfg = LoaderConfig(
+        batch_size=batch_size,
+        drop_last=bool(drop_last),
+        return_index=False,
+        collate_fn=_BatchCollate(forms),
+    )
+    return Batches(Loader(core, cfg))
+
+
+class _BatchCollate:
+    """Loader collate giving each column of a batch the form ``read_values`` gives."""
+
+    def __init__(self, forms: dict[str, tuple[str, bool]]):
+        self.forms = forms
+
+    def __call__(self, samples: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            name: _column_batch([s[name] for s in samples], form, scalar)
+            for name, (form, scalar) in self.forms.items()
         }
+
+
+def _column_batch(values: list[Any], form: str, scalar: bool) -> Any:
+    if form in ("text", "json", "list"):
+        return list(values)
+    if scalar:
+        if all(isinstance(v, np.ndarray) and v.size == 1 for v in values):
+            return np.concatenate([v.reshape(-1) for v in values])
+        return [np.asarray(v).reshape(-1)[0] if np.size(v) == 1 else None for v in values]
+    first = values[0]
+    if isinstance(first, np.ndarray) and all(
+        isinstance(v, np.ndarray) and v.shape == first.shape and v.dtype == first.dtype
+        for v in values
+    ):
+        return np.stack(values)
+    return list(values)
 
 
 # ----------------------------------------------------------------------------- versions

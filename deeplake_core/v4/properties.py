@@ -21,8 +21,10 @@ PROPERTIES_KEY = "dataset_properties.json"
 
 
 class IndexingMode(enum.Enum):
-    """When query indexes of a dataset are (re)built: on every write (``Always``), when
-    a query needs them (``Automatic``, the default), or never (``Off``)."""
+    """When the query data of embedding columns (decoded vectors, row norms) is built:
+    after every write (``Always``), on the first query that needs it (``Automatic``,
+    the default), or never kept between queries (``Off``); see
+    :mod:`deeplake_core.v4.indexing`."""
 
     Always = "always"
     Automatic = "automatic"

@@ -582,5 +582,17 @@ def _infer(htype: str, config: dict[str, Any], info: dict[str, Any], meta: dict[
         return BinaryMask(config.get("sample_compression"))
     if name == "segment_mask" and numeric:
         return SegmentMask(dtype, config.get("sample_compression"))
+    compression = config.get("sample_compression")
+    if name == "video" and isinstance(compression, str):
+        return Video(compression)
+    if name == "audio" and numeric and isinstance(compression, str):
+        return Audio(dtype, compression)
+    if name in ("dicom", "nifti") and _MEDICAL.get(str(compression).lower()) == name:
+        return Medical(compression)
     args = {k: info[k] for k in info if k in config.get("info", {})}
-    return Htype(name, dtype if numeric else None, **args)
+    return Htype(
+        name,
+        dtype if numeric else None,
+        sample_compression=compression if compression else _UNSET,
+        **args,
+    )

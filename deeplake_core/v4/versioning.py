@@ -326,19 +326,9 @@ def create_branch(owner: Any, name: str, version: str | None) -> Branch:
 def merge(owner: Any, branch_name: str, version: str | None) -> None:
     """Merge ``version`` (default: the head of ``branch_name``) into ``owner``."""
     state = owner._state
-    _fresh(state)
     if mf.read_branch_head(state.storage, branch_name) is None:
         raise CheckoutError(f"no branch {branch_name!r} to merge")
     owner._core.merge(version if version is not None else branch_name)
-
-
-def _fresh(state: DatasetState) -> None:
-    """Write pending changes, then forget cached keys so that refs other writers moved
-    (another branch's head) are read again."""
-    state.flush()
-    clear = getattr(state.storage, "clear_cache", None)
-    if clear is not None:
-        clear()
 
 
 # ----------------------------------------------------------------------------- refresh
@@ -351,7 +341,7 @@ def refresh(owner: Any) -> None:
 
     state = owner._state
     if not state.read_only:
-        _fresh(state)
+        state.flush()
         return
     settings = state.settings
     new = open_state(
