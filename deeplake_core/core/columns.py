@@ -235,6 +235,7 @@ def sync_entry(col: Column) -> None:
 
 def _encoded(sample: Any) -> Any:
     from deeplake_core.core.engine.engine import EncodedSample
+    from deeplake_core.core.sample import Sample
     from deeplake_core.htype.samples import (
         is_encoded_sample,
         is_partial_sample,
@@ -242,6 +243,10 @@ def _encoded(sample: Any) -> Any:
         known_shape,
     )
 
+    if type(sample) is Sample:  # deeplake.read: its bytes, when stored as given
+        got = sample.stored_form(sample.compression)
+        if got is not None:
+            return EncodedSample(got[0], got[1], got[2], sample.compression)
     if is_partial_sample(sample):  # deeplake.tiled: zeros, tiled by the engine if large
         return np.zeros(sample.sample_shape, sample.dtype)
     if not is_encoded_sample(sample):
@@ -348,13 +353,16 @@ def _sample_infos(col: Column, samples: Any) -> list[dict[str, Any]] | None:
             return None
     except TypeError:  # not iterable: coercion reports it
         return None
+    from deeplake_core.core.sample import Sample
     from deeplake_core.htype.samples import is_encoded_sample
 
     out: list[dict[str, Any]] = []
     found = False
     for s in samples:
         info: Any = None
-        if not isinstance(s, np.ndarray | list | tuple | str | dict | int | float | bool):
+        if type(s) is Sample:
+            info = _codec_sample_info(s)
+        elif not isinstance(s, np.ndarray | list | tuple | str | dict | int | float | bool):
             info = getattr(s, "sample_info", None)
             if info is None and is_encoded_sample(s):
                 info = _codec_sample_info(s)
@@ -371,10 +379,11 @@ def _codec_sample_info(sample: Any) -> dict[str, Any] | None:
     from deeplake_core.core.engine.codecs import get_codec
 
     try:
-        codec = get_codec(str(sample.compression))
+        comp = sample.compression
+        codec = get_codec(str(comp))
         if not isinstance(codec, ArrayCodec):
             return None
-        info = dict(codec.sample_info(sample.compressed_bytes(sample.compression)))
+        info = dict(codec.sample_info(sample.compressed_bytes(comp)))
     except Exception:  # info is best effort; the sample itself was already validated
         return None
     path = getattr(sample, "path", None)
@@ -394,6 +403,10 @@ def prepare(col: Column, samples: Any) -> Prepared:
 
         return links.prepare(col, samples)
     info = dict(col.entry.info)
+    if isinstance(samples, list):
+        from deeplake_core.core.sample import prefetch
+
+        prefetch(samples)
     infos = _sample_infos(col, samples)
     if cfg.is_sequence:
         item_ndim = _sequence_item_ndim(col)
@@ -489,9 +502,24 @@ def companion_entries(entry: mf.TensorEntry, key: str) -> dict[str, mf.TensorEnt
     return out
 
 
+_ID_GEN: tuple[int, np.random.Generator] | None = None
+
+
 def new_ids(n: int) -> np.ndarray:
-    """``n`` random 64-bit sample ids, shape ``(n, 1)`` (one vectorised draw)."""
-    return np.frombuffer(os.urandom(8 * n), dtype="<u8").astype(np.uint64).reshape(n, 1)
+    """``n`` random non-zero 64-bit sample ids, shape ``(n, 1)``, in one vectorised
+    draw from a per-process generator seeded from the OS (re-seeded in a forked child,
+    so processes never share a sequence; reading ``os.urandom`` per batch is slow)."""
+    global _ID_GEN
+    pid = os.getpid()
+    if _ID_GEN is None or _ID_GEN[0] != pid:
+        seed = int.from_bytes(os.urandom(16), "little")
+        _ID_GEN = (pid, np.random.Generator(np.random.PCG64(seed)))
+    bits = _ID_GEN[1].bit_generator
+    ids = bits.random_raw(n)
+    while not ids.all():  # 0 means "no id"
+        zero = ids == 0
+        ids[zero] = bits.random_raw(int(zero.sum()))
+    return ids.astype(np.uint64, copy=False).reshape(n, 1)
 
 
 def companion(col: Column, role: str) -> Column | None:
@@ -527,7 +555,42 @@ def _comp_write(st: DatasetState, comp: Column, data: Any) -> None:
 def _info_batch(comp: Column, infos: list[dict[str, Any]]) -> list[np.ndarray]:
     from deeplake_core.htype import forms
 
-    return [forms.encode_json(i, "json") for i in infos]
+    out = []
+    for i in infos:
+        enc = _info_json(i)
+        out.append(enc if enc is not None else forms.encode_json(i, "json"))
+    return out
+
+
+def _info_json(info: dict[str, Any]) -> np.ndarray | None:
+    """``forms.encode_json(info, "json")`` for an info made of plain JSON values
+    (what codecs report), without its per-value conversion; None for anything else."""
+    import json
+
+    if not _str_keys(info):
+        return None
+    try:  # values json cannot write (numpy scalars, arrays ...) raise TypeError
+        data = json.dumps(info, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
+    except (TypeError, ValueError):
+        return None
+    return np.frombuffer(data.encode("utf-8"), dtype=np.uint8)
+
+
+_CONTAINERS = (dict, list, tuple)
+
+
+def _str_keys(value: Any) -> bool:
+    """Whether every dict inside ``value`` (plain dicts, lists and tuples only) has
+    str keys: json.dumps would silently turn other keys into strings."""
+    if type(value) is dict:
+        if not all(type(k) is str for k in value):
+            return False
+        items: Any = value.values()
+    elif type(value) in _CONTAINERS:
+        items = value
+    else:
+        return not isinstance(value, _CONTAINERS)  # container subclasses: slow path
+    return all(_str_keys(v) for v in items if isinstance(v, _CONTAINERS))
 
 
 def _append_companions(col: Column, prepared: Prepared, n0: int, ids: Any) -> None:
@@ -559,6 +622,23 @@ def write(col: Column, prepared: Prepared, ids: Any = None) -> None:
     col.engine.extend(prepared.data)
     try:
         _append_companions(col, prepared, n0, ids)
+    except BaseException:
+        truncate(col, n0)
+        raise
+    _commit_prepared(col, prepared)
+
+
+def attach(col: Column, segment: Any, infos: list[dict[str, Any]] | None = None) -> None:
+    """Append a detached segment (samples another engine already wrote as chunks, see
+    ``core/engine/segments.py``) and its companions' rows (all or nothing).
+
+    ``infos``: the segment's per-sample info for the ``sample_info`` companion.
+    """
+    n0 = col.length()
+    col.engine.attach(segment)
+    prepared = Prepared(None, None, segment.count, None, infos)
+    try:
+        _append_companions(col, prepared, n0, None)
     except BaseException:
         truncate(col, n0)
         raise

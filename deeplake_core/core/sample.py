@@ -40,6 +40,8 @@ _MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (128, b"DICM", "dcm"),
 )
 _ext_cache: tuple[int, dict[str, str]] | None = None
+#: canonical codec names by spelling, for the registry they were looked up in
+_canon_cache: tuple[int, dict[str, str]] | None = None
 
 
 def _registry() -> Any:
@@ -50,13 +52,24 @@ def _registry() -> Any:
 
 def canonical_compression(name: str | None) -> str | None:
     """The registered codec name for ``name`` (aliases resolved, ``jpg`` -> ``jpeg``)."""
+    global _canon_cache
     if name is None:
         return None
+    reg = _registry()
+    if _canon_cache is None or _canon_cache[0] != id(reg):
+        _canon_cache = (id(reg), {})
+    table = _canon_cache[1]
+    hit = table.get(name) if isinstance(name, str) else None
+    if hit is not None:
+        return hit
     key = str(name).lower().lstrip(".")
     try:
-        return _registry().codecs.get(key).name
+        canon = reg.codecs.get(key).name
     except Exception:
         raise UnsupportedCompressionError(name) from None
+    if isinstance(name, str):
+        table[name] = canon
+    return canon
 
 
 def _extension_map() -> dict[str, str]:
@@ -100,8 +113,19 @@ def redact(path: str | None) -> str | None:
     return re.sub(r"(://)[^/@]*@", r"\1***@", path)
 
 
+_codec_cache: tuple[int, dict[str, Any]] | None = None
+
+
 def _codec(name: str) -> Any:
-    return _registry().codecs.load(name)
+    """The codec instance for a canonical name (cached per registry)."""
+    global _codec_cache
+    reg = _registry()
+    if _codec_cache is None or _codec_cache[0] != id(reg):
+        _codec_cache = (id(reg), {})
+    codec = _codec_cache[1].get(name)
+    if codec is None:
+        codec = _codec_cache[1][name] = reg.codecs.load(name)
+    return codec
 
 
 class Sample:
@@ -144,6 +168,28 @@ class Sample:
             self._shape, self._dtype = self._array.shape, self._array.dtype
 
     # ---------------------------------------------------------------- loading
+    @property
+    def _unfetched(self) -> bool:
+        """Whether the bytes still have to be read from ``path``."""
+        return self._buffer is None and self.path is not None
+
+    def _fetch(self) -> None:
+        """Read the file's bytes (and verify them when asked); thread-safe per sample."""
+        if self._unfetched:
+            self.buffer  # noqa: B018 - the property loads and keeps the bytes
+
+    def stored_form(
+        self, compression: str | None
+    ) -> tuple[bytes, tuple[int, ...], np.dtype] | None:
+        """``(bytes, shape, dtype)`` when the sample is a file or buffer in
+        ``compression`` (a canonical name), so that its bytes can be stored as given;
+        None otherwise. Reads the header for the shape if needed."""
+        if compression is None or (self.path is None and self._buffer is None):
+            return None
+        if self.compression != compression:
+            return None
+        return self.buffer, self.shape, self.dtype
+
     @property
     def is_lazy(self) -> bool:
         """True while nothing has been decoded (path or buffer not yet read as an array)."""
@@ -281,6 +327,27 @@ class Sample:
         state["_creds"] = None  # credentials never leave the process
         state["_storage"] = None
         return state
+
+
+def prefetch(samples: Any) -> None:
+    """Read the files behind the :class:`Sample` objects in ``samples`` concurrently
+    (file reads release the GIL), so that a batch append does not wait on them one by
+    one. Errors are left for the sample's own read to report."""
+    todo = [s for s in samples if type(s) is Sample and s._unfetched]
+    if len(todo) < 2:
+        return
+    from deeplake_core.core.engine.io import pool
+
+    def job(i: int) -> None:
+        for s in todo[i::width]:
+            try:
+                s._fetch()
+            except Exception:  # reported where the bytes are used
+                continue
+
+    width = min(8, len(todo))
+    for fut in [pool().submit(job, i) for i in range(width)]:
+        fut.result()
 
 
 class LinkedSample:

@@ -81,16 +81,7 @@ class TensorReader:
         have = rows < eng.num_samples
         if not have.any():
             return keys
-        chunk_of = getattr(eng, "chunk_ids", None)
-        if callable(chunk_of):  # the engine's public API, when it has one
-            keys[have] = np.asarray(chunk_of(rows[have]), np.int64)
-            return keys
-        try:
-            phys = eng._map.to_phys(rows[have])
-            keys[have] = eng._chunk_rows(phys)
-        except AttributeError:  # unknown engine: approximate by sample size
-            per = max(1, eng.meta.max_chunk_size // self.sample_bytes)
-            keys[have] = rows[have] // per
+        keys[have] = np.asarray(eng.chunk_ids(rows[have]), np.int64)
         return keys
 
     # ------------------------------------------------------------------ reading
@@ -206,26 +197,14 @@ class Encoded:
 
 def stored_bytes(eng: Any, rows: np.ndarray) -> list[bytes] | None:
     """Stored bytes of many samples (compressed files for sample-compressed tensors),
-    fetching each chunk once; None when some sample is tiled (no single file exists).
-    Uses the engine's bulk API when it has one."""
-    bulk = getattr(eng, "read_bytes_many", None)
-    if callable(bulk):
-        return list(bulk(rows))
+    fetching each chunk once (``TensorEngine.read_bytes_many``); None when they are not
+    available as files (a tiled sample, a chunk-compressed tensor)."""
+    from deeplake_core.exceptions import ChunkEngineError
+
     try:
-        phys = eng._phys(rows)
-        if (eng._tiled_rows(phys) >= 0).any():
-            return None
-        offs, sizes = eng._pos.lookup(phys)
-        crows = eng._chunk_rows(phys)
-    except AttributeError:
-        return [eng.read_bytes(int(r)) for r in rows]
-    out: list[Any] = [b""] * len(rows)
-
-    def sink(j: int, seg: Any) -> None:
-        out[j] = bytes(seg)
-
-    eng._visit_segments(crows, offs, sizes, sink)
-    return out
+        return eng.read_bytes_many(rows)
+    except ChunkEngineError:
+        return None
 
 
 class LoaderSource:

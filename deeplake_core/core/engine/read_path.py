@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
-import zlib
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -28,10 +27,12 @@ from deeplake_core.core.engine.encoders import I64
 from deeplake_core.core.engine.io import (
     FETCH_THREADS,
     NO_CHUNK,
-    done_future,
+    block_pieces,
     missing_chunk,
     pool,
+    run_parallel,
 )
+from deeplake_core.core.engine.payload_cache import payload_cache
 from deeplake_core.core.engine.types import EncodedSample
 from deeplake_core.exceptions import (
     ChunkEngineError,
@@ -51,7 +52,6 @@ class ReadPath:
     tensor_id: str
     _codec_name: str | None
     _data_flags: int
-    _hlen: int
     #: last decompressed payload of a chunk-compressed tensor: (row, payload)
     _cache: tuple[int, memoryview] | None
 
@@ -213,8 +213,33 @@ class ReadPath:
                     )
                 data = payload[off : off + size]
             else:
-                data = self._range(row, off, size)
+                data = self._sample_bytes(row, off, size)
         return self._decode_stored(data, shape, dtype)
+
+    def _sample_bytes(self, row: int, off: int, size: int) -> memoryview:
+        """Verified payload bytes ``[off, off + size)`` of sealed uncompressed chunk
+        ``row``, for a single-sample read: a slice of the whole payload when it is in
+        the payload cache, else a range read. A small chunk, or one that single-sample
+        reads keep coming back to, is fetched whole (verified once) and cached."""
+        key = (id(self.storage), self._row_key(row))
+        cache = payload_cache()
+        payload = cache.get(key)
+        if payload is None:
+            hits = self.__dict__.setdefault("_range_hits", {})
+            seen = hits.get(row, 0)
+            if int(self._c_raw.view[row]) > _SMALL_PAYLOAD and seen < _PROMOTE_AFTER:
+                hits[row] = seen + 1
+                return self._range(row, off, size)
+            hits.pop(row, None)
+            payload, nread = self._load_payload(row)
+            self._count_chunk_read(nread)
+            cache.put(key, payload)
+        if off + size > len(payload):
+            raise CorruptIndexError(
+                f"tensor {self.tensor_id!r}: a sample lies past the end of its chunk; the "
+                "index is corrupted"
+            )
+        return payload[off : off + size]
 
     def read_bytes(self, index: int) -> bytes:
         """Stored bytes of one sample: compressed bytes when sample-compressed, raw
@@ -326,69 +351,60 @@ class ReadPath:
         self, out: memoryview, rows: np.ndarray, dst: np.ndarray, lens: np.ndarray
     ) -> None:
         """Read whole chunk payloads straight into ``out[dst[j] : dst[j] + lens[j]]``
-        and verify each there exactly as a whole-chunk read is verified (header, file
-        length, payload CRC; the payload CRC must also match the index)."""
-        B = chunkfmt.CRC_BLOCK
-        crcs = self._crcs.view
-        c0 = self._c_crc0.view
+        and verify each there as strictly as a whole-chunk read (header, file length,
+        the header's block checksums equal to the index's, every payload block).
+
+        Each chunk is read and then verified by one task; the tasks run on the I/O
+        pool and this thread (reads fill fresh output memory on several threads; the
+        checksums of one chunk run while another is read). A single chunk is verified
+        in pieces on several threads."""
+        jobs = list(zip(rows.tolist(), dst.tolist(), lens.tolist(), strict=True))
+        if len(jobs) == 1:
+            row, d, ln = jobs[0]
+            view, key, crcs, nread = self._fill_direct(out, row, d, ln)
+            run_parallel(
+                lambda piece: chunkfmt.verify_blocks(view, key, crcs, *piece),
+                block_pieces(len(crcs)),
+            )
+            self._count_chunk_read(nread)
+            return
 
         def job(row: int, d: int, ln: int) -> int:
-            key = self._row_key(row)
-            view = out[d : d + ln]
-            try:
-                head = self.storage.get_range(key, 0, self._hlen)
-                size = self.storage.size(key)
-                n = self.storage.read_into(key, view, self._hlen)
-            except KeyError as exc:
-                raise missing_chunk(key) from exc
-            nsamples = self._chunk_end(row) - int(self._c_start.view[row])
-            _, crc = chunkfmt.parse_header(
-                head,
-                key,
-                size,
-                nsamples=nsamples,
-                payload_len=ln,
-                flags=self._data_flags,
-                codec=self._codec_name,
-            )
-            if n != ln:
-                raise chunkfmt.corrupt(key, f"payload is {n} bytes, the index expects {ln}")
-            if zlib.crc32(view) != crc or crc != int(crcs[int(c0[row]) + -(-ln // B) - 1]):
-                raise chunkfmt.corrupt(key, "payload checksum mismatch")
-            return self._hlen + n
+            view, key, crcs, nread = self._fill_direct(out, row, d, ln)
+            chunkfmt.verify_blocks(view, key, crcs)
+            return nread
 
-        todo = iter(zip(rows.tolist(), dst.tolist(), lens.tolist(), strict=True))
-        if len(rows) == 1:
-            self._count_chunk_read(job(*next(todo)))
-            return
-        ex = pool()
-        args_of: dict = {}
-        pending: deque = deque()
-        for a in itertools.islice(todo, 2 * FETCH_THREADS):
-            fut = ex.submit(job, *a)
-            args_of[fut] = a
-            pending.append(fut)
+        for nread in run_parallel(lambda a: job(*a), jobs):
+            self._count_chunk_read(nread)
+
+    def _fill_direct(
+        self, out: memoryview, row: int, d: int, ln: int
+    ) -> tuple[memoryview, str, np.ndarray, int]:
+        """Read chunk ``row``'s payload into ``out[d : d + ln]`` and check its header
+        against the index; returns (the filled view, key, block crcs, bytes read).
+        Thread-safe: touches no mutable engine state."""
+        key = self._row_key(row)
+        view = out[d : d + ln]
+        hlen = chunkfmt.header_length(self._codec_name, ln)
+        head = bytearray(hlen)
+        # one scatter read: header, payload, and one more byte to notice a longer file
         try:
-            while pending:
-                head = pending.popleft()
-                if not head.done():  # help instead of idling: take the newest queued job
-                    for i in range(len(pending) - 1, -1, -1):
-                        if pending[i].cancel():
-                            pending[i] = done_future(job, *args_of[pending[i]])
-                            break
-                self._count_chunk_read(head.result())
-                nxt = next(todo, None)
-                if nxt is not None:
-                    fut = ex.submit(job, *nxt)
-                    args_of[fut] = nxt
-                    pending.append(fut)
-        finally:
-            for fut in pending:
-                fut.cancel()
-            for fut in pending:
-                with contextlib.suppress(Exception):
-                    if not fut.cancelled():
-                        fut.result()
+            n = self.storage.read_into(key, [head, view, bytearray(1)])
+        except KeyError as exc:
+            raise missing_chunk(key) from exc
+        _, crcs = chunkfmt.parse_header(
+            memoryview(head)[: min(n, hlen)],
+            key,
+            n,
+            nsamples=self._chunk_end(row) - int(self._c_start.view[row]),
+            payload_len=ln,
+            flags=self._data_flags,
+            codec=self._codec_name,
+        )
+        k = int(self._c_crc0.view[row])
+        if not np.array_equal(crcs, self._crcs.view[k : k + len(crcs)]):
+            raise chunkfmt.corrupt(key, "its block checksums differ from the index's")
+        return view, key, crcs, n
 
     def _read_range(self, a: int, b: int) -> np.ndarray | None:
         """Fast path for logical ``[a, b)`` of uncompressed, untiled, equal-shape samples:
@@ -438,14 +454,35 @@ class ReadPath:
             p = phys[plain]
             offs, sizes = self._pos.lookup(p)
 
-            def sink(j: int, seg: bytes | memoryview) -> None:
-                i = int(plain[j])
-                items[i] = self._decode_stored(seg, tuple(int(d) for d in shapes[i]), dtype)
+            rows = self._chunk_rows(p)
+            if self.meta.sample_compression and len(plain) > 1:
+                # fetch every chunk once, then decode the samples on the I/O pool and
+                # this thread together (codecs release the GIL while decoding)
+                segs: list[Any] = [None] * len(plain)
 
-            # Sample-compressed items decode in the fetch threads (codecs release the
-            # GIL); each sink call writes its own slot of ``items``.
-            threaded = bool(self.meta.sample_compression)
-            self._visit_segments(self._chunk_rows(p), offs, sizes, sink, threaded=threaded)
+                def keep(j: int, seg: bytes | memoryview) -> None:
+                    segs[j] = seg
+
+                self._visit_segments(rows, offs, sizes, keep, threaded=True)
+
+                def decode(span: tuple[int, int]) -> None:
+                    for j in range(*span):
+                        i = int(plain[j])
+                        shape = tuple(int(d) for d in shapes[i])
+                        items[i] = self._decode_stored(segs[j], shape, dtype)
+                        segs[j] = None
+
+                m = len(plain)
+                run_parallel(
+                    decode, [(a, min(a + _DECODE_TASK, m)) for a in range(0, m, _DECODE_TASK)]
+                )
+            else:
+
+                def sink(j: int, seg: bytes | memoryview) -> None:
+                    i = int(plain[j])
+                    items[i] = self._decode_stored(seg, tuple(int(d) for d in shapes[i]), dtype)
+
+                self._visit_segments(rows, offs, sizes, sink)
         for i in np.flatnonzero(trows >= 0).tolist():
             shape = tuple(int(d) for d in shapes[i])
             items[i] = self._read_tiled(int(trows[i]), shape, None)
@@ -506,6 +543,8 @@ class ReadPath:
         there (it must then be thread-safe, e.g. copies into disjoint slices)."""
         if self._inflight:
             self._drain()
+        kept = self._cache  # read once: other threads may replace it meanwhile
+        kept_row = kept[0] if kept is not None else None
         order = np.argsort(rows, kind="stable")
         bounds = np.flatnonzero(np.diff(rows[order])) + 1
         full: list[tuple[int, list]] = []
@@ -535,7 +574,7 @@ class ReadPath:
                     "the index is corrupted"
                 )
             elif (
-                (self._cache is not None and self._cache[0] == row)
+                row == kept_row
                 or self.meta.chunk_compression
                 or 2 * (need + len(segs) * chunkfmt.CRC_BLOCK) >= int(self._c_raw.view[row])
             ):
@@ -555,10 +594,10 @@ class ReadPath:
                     )
                 sink(j, payload[s : s + ln])
 
-        cached = [(r, g) for r, g in full if self._cache is not None and self._cache[0] == r]
-        for row, segs in cached:
-            deliver(row, self._payload(row), segs)
-        rest = [(r, g) for r, g in full if not (self._cache is not None and self._cache[0] == r)]
+        for row, segs in full:
+            if kept is not None and row == kept_row:
+                deliver(row, kept[1], segs)
+        rest = [(r, g) for r, g in full if r != kept_row]
         if len(rest) < 2:
             for row, segs in rest:
                 deliver(row, self._payload(row), segs)
@@ -599,8 +638,9 @@ class ReadPath:
         """Whole raw (decompressed) payload of a sealed chunk, verified."""
         if self._inflight:
             self._drain()
-        if self._cache is not None and self._cache[0] == row:
-            return self._cache[1]
+        kept = self._cache  # read once: other threads may replace it meanwhile
+        if kept is not None and kept[0] == row:
+            return kept[1]
         payload, nread = self._load_payload(row)
         self._count_chunk_read(nread)
         self._keep(row, payload)
@@ -625,7 +665,7 @@ class ReadPath:
         except KeyError as exc:
             raise missing_chunk(key) from exc
         nsamples = self._chunk_end(row) - int(self._c_start.view[row])
-        payload = chunkfmt.parse_chunk(
+        payload, crcs = chunkfmt.parse_chunk(
             data,
             key,
             nsamples=nsamples,
@@ -633,6 +673,10 @@ class ReadPath:
             flags=self._data_flags,
             codec=self._codec_name,
         )
+        if not self.meta.chunk_compression:
+            k = int(self._c_crc0.view[row])
+            if not np.array_equal(crcs, self._crcs.view[k : k + len(crcs)]):
+                raise chunkfmt.corrupt(key, "its block checksums differ from the index's")
         if self.meta.chunk_compression:
             try:
                 payload = memoryview(self.codec.decompress(payload))
@@ -661,7 +705,8 @@ class ReadPath:
         end = min(-(-(start + length) // B) * B, stored)
         key = self._row_key(row)
         try:
-            data = self.storage.get_range(key, self._hlen + b0 * B, self._hlen + end)
+            hlen = chunkfmt.header_length(self._codec_name, stored)
+            data = self.storage.get_range(key, hlen + b0 * B, hlen + end)
         except KeyError as exc:
             raise missing_chunk(key) from exc
         self.stats.bytes_read += len(data)
@@ -693,7 +738,7 @@ class ReadPath:
         flags = chunkfmt.FLAG_TILE | self._data_flags
         for flat, in_tile, in_box in tiling.tiles_in_box(shape, tile_shape, box):
             key = self._chunk_key(int(self._tile_ids.view[first + flat]))
-            payload = chunkfmt.parse_chunk(
+            payload, _ = chunkfmt.parse_chunk(
                 self._get(key), key, nsamples=1, flags=flags, codec=self._codec_name
             )
             extent = tiling.tile_extent(shape, tile_shape, flat)
@@ -713,3 +758,11 @@ class ReadPath:
                 self.read_bytes(i), shape, self.dtype, self.meta.sample_compression
             )
         return self.read_sample(i)
+
+
+#: Chunks with at most this many payload bytes are read whole by single-sample reads.
+_SMALL_PAYLOAD = 4 * chunkfmt.CRC_BLOCK
+#: Range reads of one chunk by single-sample reads before it is fetched whole.
+_PROMOTE_AFTER = 2
+#: Samples per task when decoding many sample-compressed samples in parallel.
+_DECODE_TASK = 4

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import zlib
 from collections import deque
 from typing import Any
 
@@ -27,10 +26,12 @@ from deeplake_core.core.engine.io import (
     NO_CHUNK,
     WRITE_BEHIND,
     WriteJob,
+    block_pieces,
     done_future,
     new_chunk_id,
     pool,
     raw_view,
+    run_parallel,
 )
 from deeplake_core.core.engine.types import EncodedSample
 from deeplake_core.exceptions import ChunkEngineError, TensorInvalidSampleShapeError
@@ -59,6 +60,7 @@ class WritePath:
         self._spare: list[np.ndarray] = []
         self._protected: np.ndarray | None = None
         self._deferred: np.ndarray | None = None  # the protected buffer, once written
+        self._dtype_cache: tuple[str, np.dtype] | None = None
 
     @property
     def _open_nbytes(self) -> int:
@@ -72,19 +74,141 @@ class WritePath:
         if isinstance(samples, np.ndarray) and samples.dtype != object and samples.ndim >= 1:
             self._write_batch(samples)
         else:
-            for item in samples:
-                if item is None:
-                    self._append_empty(1)
-                elif isinstance(item, EncodedSample):
-                    self._append_encoded(item)
-                else:
-                    self._append_array(np.asarray(item))
+            self._write_items(samples if isinstance(samples, list) else list(samples))
         self._settle_borrowed()
         # the write succeeded: the snapshot's buffer can no longer be restored
         self._protected = None
         if self._deferred is not None:
             self._spare.append(self._deferred)
             self._deferred = None
+
+    def _write_items(self, items: list) -> None:
+        """Append a list of samples. Runs of items that are stored as given (encoded
+        samples in the tensor's format, uncompressed arrays below the tiling threshold)
+        go through :meth:`_append_many` together; others one by one. The result is
+        byte for byte what appending them one at a time gives."""
+        data: list[Any] = []
+        shapes: list[tuple[int, ...]] = []
+        limit = self._tile_limit if items else 0
+        for item in items:
+            got = self._plain_item(item, limit)
+            if got is not None:
+                data.append(got[0])
+                shapes.append(got[1])
+                continue
+            if data:
+                self._append_many(data, shapes)
+                data, shapes = [], []
+            if item is None:
+                self._append_empty(1)
+            elif isinstance(item, EncodedSample):
+                self._append_encoded(item)
+            else:
+                self._append_array(np.asarray(item))
+        if data:
+            self._append_many(data, shapes)
+
+    def _plain_item(self, item: Any, limit: float) -> tuple[Any, tuple[int, ...]] | None:
+        """(bytes to store, shape) of an item stored without conversion once the
+        tensor's dtype and rank are known (``limit``: :attr:`_tile_limit`); None when
+        it needs the per-sample path."""
+        meta = self.meta
+        ndim = meta.ndim
+        if ndim is None or meta.dtype is None:
+            return None
+        if isinstance(item, EncodedSample):
+            comp = item.compression
+            shape = item.shape
+            if comp is None or comp != meta.sample_compression or len(shape) != ndim:
+                return None
+            if item.dtype is not self._dtype_obj and np.dtype(item.dtype) != self._dtype_obj:
+                return None
+            shape = tuple(int(d) for d in shape)
+            buf = item.buffer
+            if not math.prod(shape):
+                return b"", shape
+            if len(buf) > limit:
+                return None
+            return (buf if isinstance(buf, bytes) else bytes(buf)), shape
+        if (
+            type(item) is np.ndarray
+            and item.ndim == ndim
+            and item.dtype == self._dtype_obj
+            and not meta.sample_compression
+            and item.nbytes <= limit
+        ):
+            return raw_view(item), item.shape
+        return None
+
+    @property
+    def _dtype_obj(self) -> np.dtype:
+        dt = self._dtype_cache
+        if dt is None or dt[0] != self.meta.dtype:
+            dt = self._dtype_cache = (self.meta.dtype, np.dtype(self.meta.dtype))
+        return dt[1]
+
+    @property
+    def _tile_limit(self) -> float:
+        """Largest stored sample size (bytes) that is not tiled."""
+        thr = self.meta.effective_tiling_threshold()
+        if thr is None or (
+            self.meta.sample_compression and not getattr(self.codec, "tileable", True)
+        ):
+            return math.inf
+        return thr
+
+    def _append_many(self, data: list[Any], shapes: list[tuple[int, ...]]) -> None:
+        """Append samples given as stored bytes, with index updates per chunk (one
+        vectorised update of positions and shapes each), sealing chunks exactly where
+        :meth:`_append_bytes` called per sample would."""
+        n = len(data)
+        sizes = np.fromiter(map(len, data), I64, n)
+        ends = np.cumsum(sizes)
+        shp = np.asarray(shapes, I64).reshape(n, self.meta.ndim)
+        cap = self.meta.max_chunk_size
+        i = 0
+        while i < n:
+            o = self._olen
+            base = int(ends[i - 1]) if i else 0
+            # the first sample from i on that brings the chunk to (or past) its size
+            t = int(np.searchsorted(ends, base + cap - o, side="left"))
+            seal = True
+            if t >= n:
+                stop, seal = n, False
+            elif o + int(ends[t]) - base == cap:
+                stop = t + 1
+            elif o + (int(ends[t - 1]) - base if t > i else 0) == 0:
+                stop = t + 1  # bigger than a chunk: goes into the still empty one
+            elif t > i:
+                stop = t
+            else:
+                self._seal()  # sample i does not fit in the open chunk
+                continue
+            offs = o + ends[i:stop] - sizes[i:stop] - base
+            self._pos.extend(offs, sizes[i:stop])
+            self._copy_in(data, i, stop, o + int(ends[stop - 1]) - base)
+            self._shapes.extend(shp[i:stop])
+            self._nphys += stop - i
+            if seal:
+                self._seal()
+            i = stop
+        self._track_shapes(shp.min(axis=0), shp.max(axis=0))
+
+    def _copy_in(self, data: list[Any], i: int, stop: int, need: int) -> None:
+        """Copy ``data[i:stop]`` to the end of the open chunk, which then ends at
+        ``need``."""
+        if need == self._olen:
+            return
+        self._reserve(need)
+        mv = memoryview(self._obuf)
+        o = self._olen
+        for j in range(i, stop):
+            d = data[j]
+            k = len(d)
+            if k:
+                mv[o : o + k] = d
+                o += k
+        self._olen = o
 
     def _coerce(self, arr: np.ndarray, sample_ndim: int) -> np.ndarray:
         if arr.dtype == object:
@@ -156,8 +280,13 @@ class WritePath:
 
     def _append_raw(self, data: bytes | memoryview) -> None:
         """Copy ``data`` to the end of the open chunk's buffer."""
-        n = len(data)
-        need = self._olen + n
+        need = self._olen + len(data)
+        self._reserve(need)
+        self._obuf[self._olen : need] = np.frombuffer(data, np.uint8)
+        self._olen = need
+
+    def _reserve(self, need: int) -> None:
+        """Make the open buffer at least ``need`` bytes long (keeping its content)."""
         buf = self._obuf
         if buf is None or need > len(buf):
             cap = self.meta.max_chunk_size
@@ -170,9 +299,7 @@ class WritePath:
                 new = np.empty(max(need, min(grow, cap)), np.uint8)
             if self._olen:
                 new[: self._olen] = buf[: self._olen]
-            self._obuf = buf = new
-        buf[self._olen : need] = np.frombuffer(data, np.uint8)
-        self._olen = need
+            self._obuf = new
 
     def _append_empty(self, k: int) -> None:
         if self.meta.ndim == 0:
@@ -285,7 +412,7 @@ class WritePath:
         if raw_len:
             cid = new_chunk_id()
             if not self.meta.chunk_compression:
-                nblocks = -(-raw_len // chunkfmt.CRC_BLOCK)
+                nblocks = chunkfmt.n_blocks(raw_len)
         self._c_ids.append([cid])
         self._c_start.append([self._open_first])
         self._c_stored.append([raw_len])  # final value set when the write completes
@@ -305,23 +432,23 @@ class WritePath:
         elif len(self._inflight) - self._nborrowed > WRITE_BEHIND:
             self._drain(limit=len(self._inflight) - self._nborrowed - WRITE_BEHIND)
 
-    def _write_chunk(self, job: WriteJob) -> tuple[np.ndarray, int]:
-        """Checksum (and compress) one sealed chunk and store it; returns (running
-        crcs, stored length). Runs on the pool: touches no mutable engine state."""
+    def _write_chunk(self, job: WriteJob) -> tuple[np.ndarray, int, int]:
+        """Checksum (and compress) one sealed chunk and store it; returns (block crcs
+        for the index, payload length, bytes written). Runs on the pool: touches no
+        mutable engine state."""
         parts = job.parts
         if self.meta.chunk_compression:
             raw = parts[0] if len(parts) == 1 else b"".join(parts)
             payload = [self.codec.compress(raw)]
-            crcs = np.empty(0, np.uint32)
-            crc = zlib.crc32(payload[0])
+            crcs = _checksums(payload)
+            index_crcs = np.empty(0, np.uint32)  # range reads never use them
         else:
             payload = parts
-            crcs = chunkfmt.running_crcs(parts)
-            crc = int(crcs[-1])
+            crcs = index_crcs = _checksums(parts)
         plen = sum(len(p) for p in payload)
-        header = chunkfmt.make_header(job.nsamples, plen, crc, self._data_flags, self._codec_name)
+        header = chunkfmt.make_header(job.nsamples, plen, crcs, self._data_flags, self._codec_name)
         self.storage.set_parts(job.key, [header, *payload])
-        return crcs, len(header) + plen
+        return index_crcs, plen, len(header) + plen
 
     def _drain(self, limit: int | None = None) -> None:
         """Wait for (the ``limit`` oldest) pending chunk writes and record their results.
@@ -330,17 +457,17 @@ class WritePath:
         while self._inflight and (limit is None or limit > 0):
             job = self._inflight[0]
             try:
-                crcs, total = job.future.result()
+                crcs, plen, total = job.future.result()
             except Exception:
                 job.future = done_future(self._write_chunk, job)
-                crcs, total = job.future.result()
+                crcs, plen, total = job.future.result()
             self._inflight.popleft()
             if job.borrowed:
                 self._nborrowed -= 1
             self._recycle(job)
             c0 = int(self._c_crc0.view[job.row])
             self._crcs.view[c0 : c0 + len(crcs)] = crcs
-            self._c_stored.view[job.row] = total - self._hlen
+            self._c_stored.view[job.row] = plen
             self.stats.bytes_written += total
             self.stats.chunks_written += 1
             if limit is not None:
@@ -429,3 +556,12 @@ class WritePath:
         self._cache = None
         for k, v in meta.items():
             setattr(self.meta, k, v)
+
+
+def _checksums(parts: list[Any]) -> np.ndarray:
+    """Block checksums of the payload ``parts`` of one chunk; a large chunk is hashed in
+    pieces on the I/O pool (``zlib.crc32`` releases the GIL)."""
+    nblocks = chunkfmt.n_blocks(sum(len(p) for p in parts))
+    out = np.empty(nblocks, np.uint32)
+    run_parallel(lambda piece: chunkfmt.block_crcs(parts, *piece, out=out), block_pieces(nblocks))
+    return out

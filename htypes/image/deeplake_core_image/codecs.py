@@ -128,6 +128,8 @@ class PillowCodec(ArrayCodec):
     fast_header: ClassVar[Any] = None
     #: Fast "has Exif?" probe; with ``fast_header``, lets ``sample_info`` skip Pillow.
     exif_probe: ClassVar[Any] = None
+    #: Both at once (shape, dtype, has Exif) in one header walk, or None.
+    fast_info: ClassVar[Any] = None
 
     @property
     def max_decoded_bytes(self) -> int:  # type: ignore[override]
@@ -226,8 +228,13 @@ class PillowCodec(ArrayCodec):
 
     def sample_info(self, data: bytes | memoryview) -> dict[str, Any]:
         if self.fast_header is not None and self.exif_probe is not None:
-            got = self.fast_header(data)
-            if got is not None and self.exif_probe(data) is False:
+            if self.fast_info is not None:
+                both = self.fast_info(data)
+                got, exif = (both[:2], both[2]) if both is not None else (None, None)
+            else:
+                got = self.fast_header(data)
+                exif = self.exif_probe(data) if got is not None else None
+            if got is not None and exif is False:
                 shape, dtype = got
                 channels = shape[2] if len(shape) == 3 else 1
                 return {
@@ -381,6 +388,7 @@ class JpegCodec(PillowCodec):
     save_options = {"quality": 90}
     fast_header = staticmethod(headers.jpeg_shape)
     exif_probe = staticmethod(headers.jpeg_has_exif)
+    fast_info = staticmethod(headers.jpeg_info)
 
 
 class Jpeg2000Codec(PillowCodec):

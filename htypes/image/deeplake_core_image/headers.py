@@ -15,6 +15,7 @@ import numpy as np
 _U8 = np.dtype("uint8")
 # SOF markers carry the frame size; C4 (DHT), C8 (JPG), CC (DAC) do not.
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_STANDALONE = frozenset((0x01, *range(0xD0, 0xD8)))
 _PNG_SIG = b"\x89PNG\r\n\x1a\n"
 _PNG_CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}  # colour type -> channels (8-bit only)
 
@@ -37,7 +38,7 @@ def jpeg_shape(data: bytes | memoryview) -> tuple[tuple[int, ...], np.dtype] | N
         if marker == 0xFF:  # fill byte
             i += 1
             continue
-        if marker in (0x01, *range(0xD0, 0xD8)):  # standalone markers
+        if marker in _STANDALONE:
             i += 2
             continue
         (length,) = struct.unpack_from(">H", mv, i + 2)
@@ -49,6 +50,46 @@ def jpeg_shape(data: bytes | memoryview) -> tuple[tuple[int, ...], np.dtype] | N
                 return None
             return _shape(h, w, comps), _U8
         if marker == 0xDA or length < 2:  # scan start before any frame header
+            return None
+        i += 2 + length
+    return None
+
+
+def jpeg_info(data: bytes | memoryview) -> tuple[tuple[int, ...], np.dtype, bool] | None:
+    """(shape, dtype, has Exif) of a JPEG in one walk over its markers, or None when
+    :func:`jpeg_shape` or :func:`jpeg_has_exif` would give None."""
+    mv = memoryview(data)
+    n = len(mv)
+    if n < 4 or mv[0] != 0xFF or mv[1] != 0xD8:
+        return None
+    i = 2
+    exif = False
+    shape: tuple[tuple[int, ...], np.dtype] | None = None
+    while i + 4 <= n:
+        if mv[i] != 0xFF:
+            return None
+        marker = mv[i + 1]
+        if marker == 0xFF:
+            i += 1
+            continue
+        if marker in _STANDALONE:
+            i += 2
+            continue
+        if marker == 0xE1 and bytes(mv[i + 4 : i + 10]) == b"Exif\x00\x00":
+            exif = True
+        if marker == 0xDA:
+            return (shape[0], shape[1], exif) if shape is not None else None
+        (length,) = struct.unpack_from(">H", mv, i + 2)
+        if shape is None and marker in _SOF:
+            if i + 10 > n:
+                return None
+            precision, h, w, comps = struct.unpack_from(">BHHB", mv, i + 4)
+            if precision != 8 or h == 0 or w == 0 or comps not in (1, 3, 4):
+                return None
+            shape = _shape(h, w, comps), _U8
+            if exif:
+                return shape[0], shape[1], True
+        if length < 2:
             return None
         i += 2 + length
     return None
@@ -68,7 +109,7 @@ def jpeg_has_exif(data: bytes | memoryview) -> bool | None:
         if marker == 0xFF:
             i += 1
             continue
-        if marker in (0x01, *range(0xD0, 0xD8)):
+        if marker in _STANDALONE:
             i += 2
             continue
         if marker == 0xE1 and bytes(mv[i + 4 : i + 10]) == b"Exif\x00\x00":

@@ -9,52 +9,34 @@ An image is refused before any pixel is decoded when its header announces more t
 
 from __future__ import annotations
 
-import os
-
+from deeplake_core.codecs.limits import DecodeLimit
 from deeplake_core.exceptions import DecompressionBombError
 
 DEFAULT_MAX_PIXELS = 1 << 26
 DEFAULT_MAX_BYTES = 1 << 31
 
-_overrides: dict[str, int | None] = {"pixels": None, "bytes": None}
-
-
-def _env(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, got {value!r}") from None
+_max_pixels = DecodeLimit("DEEPLAKE_CORE_IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+_max_bytes = DecodeLimit("DEEPLAKE_CORE_IMAGE_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
 def max_pixels() -> int:
     """Largest number of pixels (width x height x frames) an image may decode to."""
-    v = _overrides["pixels"]
-    return v if v is not None else _env("DEEPLAKE_CORE_IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+    return _max_pixels.get()
 
 
 def max_bytes() -> int:
     """Largest decoded size in bytes."""
-    v = _overrides["bytes"]
-    return v if v is not None else _env("DEEPLAKE_CORE_IMAGE_MAX_BYTES", DEFAULT_MAX_BYTES)
-
-
-def _positive(value: int | None) -> int | None:
-    if value is not None and (not isinstance(value, int) or value < 1):
-        raise ValueError(f"a decode limit is a positive int or None, got {value!r}")
-    return value
+    return _max_bytes.get()
 
 
 def set_max_pixels(value: int | None) -> None:
     """Set the pixel limit for this process (``None``: back to env/default)."""
-    _overrides["pixels"] = _positive(value)
+    _max_pixels.set(value)
 
 
 def set_max_bytes(value: int | None) -> None:
     """Set the decoded-bytes limit for this process (``None``: back to env/default)."""
-    _overrides["bytes"] = _positive(value)
+    _max_bytes.set(value)
 
 
 def check(shape: tuple[int, ...], itemsize: int, path: str | None = None) -> None:
