@@ -6,8 +6,7 @@ first access (PEP 562), and no plugin is discovered until something needs one.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from deeplake_core._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -35,6 +34,7 @@ _LAZY: dict[str, str] = {
     "Tensor": "deeplake_core.core.tensor:Tensor",
     # dataloaders (deeplake.enterprise.DeepLakeDataLoader in the reference)
     "enterprise": "deeplake_core.loaders:",
+    "experimental": "deeplake_core.experimental:",
     "DeepLakeDataLoader": "deeplake_core.loaders:DeepLakeDataLoader",
     # Deep Lake 4 datasets (docs/compat.md: `Dataset` is the v4 class; the v3 one is
     # deeplake_core.core.dataset.Dataset; `like` accepts both argument orders)
@@ -85,16 +85,4 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'deeplake_core' has no attribute {name!r}")
-    module_name, _, attr = target.partition(":")
-    module = importlib.import_module(module_name)
-    value = getattr(module, attr) if attr else module
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())

@@ -1440,9 +1440,7 @@ class TQLError(DeepLakeCoreError, ValueError):
     wrong kind, missing ``?`` parameters. When the offending part of the query is known,
     ``line``/``column`` (1-based) point at it and the message shows it under a caret."""
 
-    def __init__(
-        self, message: str = "", *, query: str | None = None, offset: int | None = None
-    ):
+    def __init__(self, message: str = "", *, query: str | None = None, offset: int | None = None):
         self.reason = message
         self.query = query
         self.offset = offset
@@ -1457,9 +1455,7 @@ class TQLError(DeepLakeCoreError, ValueError):
             start = max(0, self.column - 60)  # show at most ~60 characters each side
             text = ("..." if start else "") + text[start : self.column + 60]
             caret = " " * (self.column - 1 - start + (3 if start else 0)) + "^"
-            message = (
-                f"{message} (line {self.line}, column {self.column})\n  {text}\n  {caret}"
-            )
+            message = f"{message} (line {self.line}, column {self.column})\n  {text}\n  {caret}"
         super().__init__(message)
 
 

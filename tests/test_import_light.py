@@ -11,8 +11,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 #: Optional heavy stacks: only the code that needs one may import it, at call time.
 HEAVY_MODULES = (
     "av",
@@ -96,23 +94,17 @@ import json
 import deeplake_core
 import deeplake_core.plugins as plugins
 after_import = loaded({HEAVY_MODULES!r})
-if not hasattr(plugins, "get_registry"):
-    print(json.dumps({{"has_registry": False, "after_import": after_import}}))
-else:
-    reg = plugins.get_registry()
-    print(json.dumps({{
-        "has_registry": True,
-        "after_import": after_import,
-        "after_registry": loaded({HEAVY_MODULES!r}),
-        "htypes": sorted(reg.htypes.names()),
-    }}))
+reg = plugins.get_registry()
+print(json.dumps({{
+    "after_import": after_import,
+    "after_registry": loaded({HEAVY_MODULES!r}),
+    "htypes": sorted(reg.htypes.names()),
+}}))
 """
     )
     assert result["after_import"] == [], (
         f"import deeplake_core.plugins imported {result['after_import']}"
     )
-    if not result["has_registry"]:
-        pytest.skip("deeplake_core.plugins.get_registry does not exist yet")
     assert result["after_registry"] == [], (
         f"building the plugin registry imported {result['after_registry']}: a plugin's "
         "entry module must only declare specs and name implementations by import string"

@@ -78,6 +78,23 @@ class ArrayCodec(ABC):
         return None
 
 
+def verify_by_decoding(codec: ArrayCodec, data: bytes | memoryview) -> None:
+    """A ``verify`` for codecs whose check is a full decode: a decode failure becomes
+    ``CorruptedSampleError(codec.name)``; a ``DecompressionBombError`` is raised as is."""
+    from deeplake_core.exceptions import (
+        CorruptedSampleError,
+        DecompressionBombError,
+        SampleDecompressionError,
+    )
+
+    try:
+        codec.decode(data)
+    except DecompressionBombError:
+        raise
+    except SampleDecompressionError as exc:
+        raise CorruptedSampleError(getattr(codec, "name", None)) from exc
+
+
 def has_partial_decode(codec: object) -> bool:
     """Whether ``codec`` decodes parts of a sample cheaper than decoding it whole."""
     return (

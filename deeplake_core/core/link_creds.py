@@ -87,10 +87,6 @@ def _values(state: Any) -> dict[str, Any]:
         return table
 
 
-def is_populated(state: Any, creds_key: str) -> bool:
-    return creds_key in _values(state)
-
-
 def get_creds(state: Any, creds_key: str) -> Any:
     """The credentials populated for ``creds_key``: a mapping, or None when they come
     from the environment (the storage provider's own credential chain).

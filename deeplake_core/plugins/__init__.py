@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from deeplake_core._lazy import lazy_attributes
 from deeplake_core.plugins.errors import (
     IncompatiblePluginError,
     MissingPluginError,
@@ -37,6 +38,7 @@ PLUGIN_API = 1
 #: Entry-point group plugins are declared in.
 ENTRY_POINT_GROUP = "deeplake_core"
 
+#: public name -> module defining it (resolved on first access).
 _LAZY = {
     "hookimpl": "deeplake_core.plugins._markers",
     "hookspec": "deeplake_core.plugins._markers",
@@ -58,19 +60,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'deeplake_core.plugins' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 def get_registry() -> Registry:

@@ -6,13 +6,17 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
+from deeplake_core.codecs.base import ArrayCodec
 from deeplake_core.exceptions import (
     CorruptedSampleError,
+    DecompressionBombError,
     DeepLakeCoreError,
+    SampleCompressionError,
     SampleDecompressionError,
 )
+from deeplake_core_av import limits
 
 
 def av_module() -> Any:
@@ -44,14 +48,55 @@ def open_media(data: bytes | memoryview, codec: str, formats: frozenset[str]) ->
         container.close()
 
 
+class MediaFileCodec(ArrayCodec):
+    """Base of the codecs read with PyAV: files are stored whole as given (never
+    encoded, never tiled) and decoding stops at :func:`limits.max_bytes`.
+
+    Subclasses set ``name``, ``demuxers``, ``raw_refusal`` and implement ``decode``.
+    """
+
+    #: Canonical codec name (``mp4``); used in messages and ``sample_info``.
+    name: ClassVar[str] = ""
+    #: FFmpeg demuxer names accepted for this format.
+    demuxers: ClassVar[frozenset[str]] = frozenset()
+    tileable: ClassVar[bool] = False
+    #: Message of :meth:`encode` (``{codec}`` is replaced by ``name``).
+    raw_refusal: ClassVar[str] = ""
+
+    @property
+    def max_decoded_bytes(self) -> int:  # type: ignore[override]
+        return limits.max_bytes()
+
+    def encode(self, array: Any, config: Any = None) -> bytes:
+        import numpy as np
+
+        raise SampleCompressionError(
+            np.shape(array), self.name, self.raw_refusal.format(codec=self.name)
+        )
+
+    def verify(self, data: bytes | memoryview) -> None:
+        try:
+            self.decode(data)
+        except DecompressionBombError:
+            raise
+        except (SampleDecompressionError, CorruptedSampleError) as exc:
+            raise CorruptedSampleError(self.name) from exc
+
+
+def corrupted_error(codec: str, message: str) -> CorruptedSampleError:
+    """A :class:`CorruptedSampleError` for ``codec`` saying ``message``."""
+    exc = CorruptedSampleError(codec)
+    exc.args = (message,)
+    return exc
+
+
 def truncated_error(codec: str) -> CorruptedSampleError:
     """The error for a file shorter than its headers declare."""
-    exc = CorruptedSampleError(codec)
-    exc.args = (
+    return corrupted_error(
+        codec,
         f"The {codec} file is shorter than its headers declare: it is truncated. Copy or "
         "download it again, or re-encode it (e.g. with ffmpeg) before appending.",
     )
-    return exc
 
 
 def only_stream(container: Any, kind: str, codec: str) -> Any:

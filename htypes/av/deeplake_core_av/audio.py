@@ -21,15 +21,17 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from deeplake_core.codecs.base import ArrayCodec
 from deeplake_core.exceptions import (
     CorruptedSampleError,
-    DecompressionBombError,
-    SampleCompressionError,
-    SampleDecompressionError,
 )
 from deeplake_core_av import headers, limits
-from deeplake_core_av._container import only_stream, open_media, truncated_error
+from deeplake_core_av._container import (
+    MediaFileCodec,
+    corrupted_error,
+    only_stream,
+    open_media,
+    truncated_error,
+)
 
 _F64 = np.dtype("float64")
 #: Integer sample formats -> (offset, scale) mapping them to [-1, 1).
@@ -88,28 +90,16 @@ def _as_float(frame: Any, channels: int) -> np.ndarray:
     return out
 
 
-class AudioCodec(ArrayCodec):
+class AudioCodec(MediaFileCodec):
     """An audio format read with PyAV. Subclasses set the class fields."""
 
-    name: ClassVar[str] = ""
-    demuxers: ClassVar[frozenset[str]] = frozenset()
     #: Whether the header's duration is the exact sample count (wav, flac).
     exact_header: ClassVar[bool] = True
-    #: Stored whole as given, however large: audio is never re-encoded.
-    tileable: ClassVar[bool] = False
-
-    @property
-    def max_decoded_bytes(self) -> int:  # type: ignore[override]
-        return limits.max_bytes()
-
-    def encode(self, array: np.ndarray, config: Any = None) -> bytes:
-        raise SampleCompressionError(
-            np.shape(array),
-            self.name,
-            f"raw audio is not encoded as {self.name}; append {self.name} files read with "
-            "deeplake.read(...), or store raw arrays in a tensor created with "
-            "sample_compression=None",
-        )
+    raw_refusal = (
+        "raw audio is not encoded as {codec}; append {codec} files read with "
+        "deeplake.read(...), or store raw arrays in a tensor created with "
+        "sample_compression=None"
+    )
 
     # ------------------------------------------------------------------ headers
     def _check_size(self, data: bytes | memoryview) -> None:
@@ -194,22 +184,13 @@ class AudioCodec(ArrayCodec):
             return np.zeros((0, header.channels), _F64)
         return np.concatenate(parts)
 
-    def verify(self, data: bytes | memoryview) -> None:
-        try:
-            self.decode(data)
-        except DecompressionBombError:
-            raise
-        except (SampleDecompressionError, CorruptedSampleError) as exc:
-            raise CorruptedSampleError(self.name) from exc
-
 
 def _mismatch(codec: str, expected: int, how: str) -> CorruptedSampleError:
-    exc = CorruptedSampleError(codec)
-    exc.args = (
+    return corrupted_error(
+        codec,
         f"The {codec} file's header announces {expected} samples but {how} decode; it is "
         "truncated or corrupted. Re-encode it (e.g. with ffmpeg) before appending.",
     )
-    return exc
 
 
 class Mp3Codec(AudioCodec):

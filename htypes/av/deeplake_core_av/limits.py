@@ -13,34 +13,23 @@ Default 2 GiB; override with ``DEEPLAKE_CORE_AV_MAX_BYTES`` or :func:`set_max_by
 
 from __future__ import annotations
 
-import os
-
+from deeplake_core.codecs.limits import DecodeLimit
 from deeplake_core.exceptions import DecompressionBombError
 
 DEFAULT_MAX_BYTES = 1 << 31
 ENV = "DEEPLAKE_CORE_AV_MAX_BYTES"
 
-_override: list[int | None] = [None]
+_max_bytes = DecodeLimit(ENV, DEFAULT_MAX_BYTES)
 
 
 def max_bytes() -> int:
     """Largest decoded size in bytes of one decode."""
-    if _override[0] is not None:
-        return _override[0]
-    value = os.environ.get(ENV)
-    if not value:
-        return DEFAULT_MAX_BYTES
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"{ENV} must be an integer number of bytes, got {value!r}") from None
+    return _max_bytes.get()
 
 
 def set_max_bytes(value: int | None) -> None:
     """Set the limit for this process (``None``: back to the environment or default)."""
-    if value is not None and (not isinstance(value, int) or value < 1):
-        raise ValueError(f"the decode limit is a positive int or None, got {value!r}")
-    _override[0] = value
+    _max_bytes.set(value)
 
 
 def check(nbytes: int, what: str) -> None:

@@ -22,15 +22,18 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from deeplake_core.codecs.base import ArrayCodec
 from deeplake_core.exceptions import (
     CorruptedSampleError,
-    DecompressionBombError,
-    SampleCompressionError,
-    SampleDecompressionError,
 )
 from deeplake_core_av import headers, limits
-from deeplake_core_av._container import first_axis, only_stream, open_media, truncated_error
+from deeplake_core_av._container import (
+    MediaFileCodec,
+    corrupted_error,
+    first_axis,
+    only_stream,
+    open_media,
+    truncated_error,
+)
 
 _U8 = np.dtype("uint8")
 #: Frames decoded by this process (all threads); a diagnostic counter for tests and
@@ -95,31 +98,16 @@ def _index(container: Any, stream: Any, codec: str) -> VideoIndex:
     return VideoIndex(pts, timed, Fraction(time_base), width, height, fps, duration)
 
 
-class VideoCodec(ArrayCodec):
+class VideoCodec(MediaFileCodec):
     """A video container format read with PyAV. Subclasses set the class fields."""
 
-    #: Canonical codec name (``mp4``); used in messages and ``sample_info``.
-    name: ClassVar[str] = ""
-    #: FFmpeg demuxer names accepted for this format.
-    demuxers: ClassVar[frozenset[str]] = frozenset()
-    #: Stored whole as given, however large: video cannot be re-encoded tile by tile.
-    tileable: ClassVar[bool] = False
     #: Container-level truncation check (declared size against the bytes present).
     truncated: ClassVar[Any] = None
-
-    @property
-    def max_decoded_bytes(self) -> int:  # type: ignore[override]
-        return limits.max_bytes()
-
-    # ------------------------------------------------------------------ encode
-    def encode(self, array: np.ndarray, config: Any = None) -> bytes:
-        raise SampleCompressionError(
-            np.shape(array),
-            self.name,
-            f"raw frames are not encoded as {self.name}; append {self.name} files read with "
-            "deeplake.read(...), or store raw frames in a tensor created with "
-            "sample_compression=None",
-        )
+    raw_refusal = (
+        "raw frames are not encoded as {codec}; append {codec} files read with "
+        "deeplake.read(...), or store raw frames in a tensor created with "
+        "sample_compression=None"
+    )
 
     # ------------------------------------------------------------------ headers
     def probe(self, data: bytes | memoryview) -> VideoIndex:
@@ -237,31 +225,21 @@ class VideoCodec(ArrayCodec):
             return frame.to_ndarray(format="rgb24", width=index.width, height=index.height)
         return frame.to_ndarray(format="rgb24")
 
-    def verify(self, data: bytes | memoryview) -> None:
-        try:
-            self.decode(data)
-        except DecompressionBombError:
-            raise
-        except (SampleDecompressionError, CorruptedSampleError) as exc:
-            raise CorruptedSampleError(self.name) from exc
-
 
 def _too_many(codec: str, n: int) -> CorruptedSampleError:
-    exc = CorruptedSampleError(codec)
-    exc.args = (
+    return corrupted_error(
+        codec,
         f"The {codec} file decodes to more frames than the {n} its packet index lists; "
         "it is corrupted or crafted. Re-encode it (e.g. with ffmpeg) before appending.",
     )
-    return exc
 
 
 def _count_mismatch(codec: str, n: int, got: int) -> CorruptedSampleError:
-    exc = CorruptedSampleError(codec)
-    exc.args = (
+    return corrupted_error(
+        codec,
         f"The {codec} file lists {n} frames but {got} decode; it is truncated or "
         "corrupted. Re-encode it (e.g. with ffmpeg) before appending.",
     )
-    return exc
 
 
 class Mp4Codec(VideoCodec):

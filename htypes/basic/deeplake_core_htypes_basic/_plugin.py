@@ -6,6 +6,8 @@ import strings and imported when a tensor of that htype is first used.
 
 from __future__ import annotations
 
+from typing import Any
+
 from deeplake_core.plugins import PLUGIN_API, hookimpl
 from deeplake_core.plugins.specs import HtypeSpec, PluginInfo
 
@@ -14,6 +16,14 @@ _PKG = "deeplake_core_htypes_basic"
 # Every spec leaves allowed_compressions=None: any registered byte codec (lz4 in the
 # kernel), as sample or chunk compression. The reference docs recommend
 # chunk_compression for labels and lz4 for masks but set no default.
+
+
+def _class_names_args() -> dict[str, Any]:
+    """Creation arguments of the htypes whose values index ``info.class_names``."""
+    return {
+        "creation_args": {"class_names": []},
+        "creation_args_model": f"{_PKG}.args:ClassNamesArgs",
+    }
 
 
 @hookimpl
@@ -28,8 +38,7 @@ def register_htypes() -> list[HtypeSpec]:
             name="class_label",
             dtype="uint32",
             sample_ndim=frozenset({1}),
-            creation_args={"class_names": []},
-            creation_args_model=f"{_PKG}.args:ClassNamesArgs",
+            **_class_names_args(),
             behavior=f"{_PKG}.labels:ClassLabelBehavior",
             description="indices into info.class_names; strings are added to it",
         ),
@@ -72,8 +81,7 @@ def register_htypes() -> list[HtypeSpec]:
             name="segment_mask",
             dtype="uint32",
             sample_ndim=frozenset({2}),
-            creation_args={"class_names": []},
-            creation_args_model=f"{_PKG}.args:ClassNamesArgs",
+            **_class_names_args(),
             description="per-pixel class indices, (height, width)",
         ),
         HtypeSpec(

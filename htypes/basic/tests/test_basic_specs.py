@@ -130,7 +130,9 @@ def test_unknown_compression():
 
 def test_media_compression_refused_for_bbox():
     # Whether or not an image plugin provides 'png', a bbox tensor never accepts it.
-    with pytest.raises(UnsupportedCompressionError, match=r"'png'.*'bbox'|Unknown compression 'png'"):
+    with pytest.raises(
+        UnsupportedCompressionError, match=r"'png'.*'bbox'|Unknown compression 'png'"
+    ):
         build_tensor_config("bbox", sample_compression="png")
 
 

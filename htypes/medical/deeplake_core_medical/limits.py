@@ -9,34 +9,24 @@ A file is refused before its voxels are decoded when its header announces more t
 from __future__ import annotations
 
 import math
-import os
 
+from deeplake_core.codecs.limits import DecodeLimit
 from deeplake_core.exceptions import DecompressionBombError
 
 DEFAULT_MAX_BYTES = 1 << 31
 ENV_VAR = "DEEPLAKE_CORE_MEDICAL_MAX_BYTES"
 _HOW = f"deeplake_core_medical.limits.set_max_bytes, or the {ENV_VAR} variable"
-_override: list[int | None] = [None]
+_max_bytes = DecodeLimit(ENV_VAR, DEFAULT_MAX_BYTES)
 
 
 def max_bytes() -> int:
     """Largest decoded size, in bytes, of one DICOM or NIfTI sample."""
-    if _override[0] is not None:
-        return _override[0]
-    value = os.environ.get(ENV_VAR)
-    if not value:
-        return DEFAULT_MAX_BYTES
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"{ENV_VAR} must be an integer, got {value!r}") from None
+    return _max_bytes.get()
 
 
 def set_max_bytes(value: int | None) -> None:
     """Set the limit for this process (``None``: back to the variable or the default)."""
-    if value is not None and (not isinstance(value, int) or value < 1):
-        raise ValueError(f"the decode limit is a positive int or None, got {value!r}")
-    _override[0] = value
+    _max_bytes.set(value)
 
 
 def check(shape: tuple[int, ...], itemsize: int) -> None:

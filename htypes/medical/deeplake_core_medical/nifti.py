@@ -24,10 +24,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from deeplake_core.codecs.base import ArrayCodec
+from deeplake_core.codecs.base import ArrayCodec, verify_by_decoding
 from deeplake_core.exceptions import (
     CorruptedSampleError,
-    DecompressionBombError,
     SampleCompressionError,
     SampleDecompressionError,
 )
@@ -214,12 +213,7 @@ class NiftiCodec(ArrayCodec):
         }
 
     def verify(self, data: bytes | memoryview) -> None:
-        try:
-            self.decode(data)
-        except DecompressionBombError:
-            raise
-        except SampleDecompressionError as exc:
-            raise CorruptedSampleError(self.name) from exc
+        verify_by_decoding(self, data)
 
     # ------------------------------------------------------------------ encode
     def encode(self, array: np.ndarray, config: Any = None) -> bytes:

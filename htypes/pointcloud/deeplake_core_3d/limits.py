@@ -13,8 +13,8 @@ Meshes with at most ``max_info_faces`` faces (default 65,536;
 from __future__ import annotations
 
 import math
-import os
 
+from deeplake_core.codecs.limits import DecodeLimit
 from deeplake_core.exceptions import DecompressionBombError
 
 DEFAULT_MAX_BYTES = 1 << 31
@@ -22,45 +22,28 @@ DEFAULT_MAX_INFO_FACES = 1 << 16
 BYTES_VAR = "DEEPLAKE_CORE_3D_MAX_BYTES"
 FACES_VAR = "DEEPLAKE_CORE_3D_MAX_INFO_FACES"
 _HOW = f"deeplake_core_3d.limits.set_max_bytes, or the {BYTES_VAR} variable"
-_overrides: dict[str, int | None] = {BYTES_VAR: None, FACES_VAR: None}
-
-
-def _get(var: str, default: int) -> int:
-    if _overrides[var] is not None:
-        return int(_overrides[var])  # type: ignore[arg-type]
-    value = os.environ.get(var)
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"{var} must be an integer, got {value!r}") from None
-
-
-def _set(var: str, value: int | None, minimum: int) -> None:
-    if value is not None and (not isinstance(value, int) or value < minimum):
-        raise ValueError(f"the limit is an int >= {minimum} or None, got {value!r}")
-    _overrides[var] = value
+_max_bytes = DecodeLimit(BYTES_VAR, DEFAULT_MAX_BYTES)
+_max_info_faces = DecodeLimit(FACES_VAR, DEFAULT_MAX_INFO_FACES, minimum=0)
 
 
 def max_bytes() -> int:
     """Largest decoded size, in bytes, of one point cloud or mesh."""
-    return _get(BYTES_VAR, DEFAULT_MAX_BYTES)
+    return _max_bytes.get()
 
 
 def set_max_bytes(value: int | None) -> None:
     """Set the decoded-size limit for this process (``None``: variable or default)."""
-    _set(BYTES_VAR, value, 1)
+    _max_bytes.set(value)
 
 
 def max_info_faces() -> int:
     """Largest face count whose faces are kept in a mesh's ``sample_info``."""
-    return _get(FACES_VAR, DEFAULT_MAX_INFO_FACES)
+    return _max_info_faces.get()
 
 
 def set_max_info_faces(value: int | None) -> None:
     """Set the face count limit of ``sample_info`` (0 keeps no faces; ``None``: default)."""
-    _set(FACES_VAR, value, 0)
+    _max_info_faces.set(value)
 
 
 def check(shape: tuple[int, ...], itemsize: int) -> None:

@@ -23,10 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from deeplake_core.codecs.base import ArrayCodec
+from deeplake_core.codecs.base import ArrayCodec, verify_by_decoding
 from deeplake_core.exceptions import (
     CorruptedSampleError,
-    DecompressionBombError,
     SampleCompressionError,
     SampleDecompressionError,
 )
@@ -258,12 +257,7 @@ class PlyCodec(ArrayCodec):
         return info
 
     def verify(self, data: bytes | memoryview) -> None:
-        try:
-            self.decode(data)
-        except DecompressionBombError:
-            raise
-        except SampleDecompressionError as exc:
-            raise CorruptedSampleError(self.name) from exc
+        verify_by_decoding(self, data)
 
     def encode(self, array: np.ndarray, config: Any = None) -> bytes:
         arr = np.asarray(array)
