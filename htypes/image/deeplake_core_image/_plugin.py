@@ -1,7 +1,7 @@
 """Entry module: declares the image htypes and codecs. Imports nothing but the plugin API.
 
-Codecs are Pillow-backed classes in :mod:`deeplake_core_image.codecs`, named by import
-strings and imported (with Pillow) when a codec is first used.
+Codecs are Pillow-backed classes in :mod:`deeplake_core_image.codecs` (jpeg goes
+through simplejpeg first), named by import strings and imported when first used.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ _CODECS: list[tuple[str, str, tuple[str, ...], tuple[str, ...], bool, bool, bool
     ("msp", "MspCodec", (), ("msp",), True, True, False),
     ("mpo", "MpoCodec", (), ("mpo",), False, True, False),
 ]
+#: Codecs not decoded by Pillow alone.
+_LIBRARY = {"jpeg": "simplejpeg, Pillow for CMYK and other rare layouts"}
 IMAGE_COMPRESSIONS = frozenset(c[0] for c in _CODECS)
 _EXTENSIONS = frozenset(ext for c in _CODECS for ext in c[3])
 
@@ -56,7 +58,8 @@ def register_codecs() -> list[CodecSpec]:
             read_only=read_only,
             file_extensions=frozenset(exts),
             impl=f"{_PKG}.codecs:{cls}",
-            description=f"{name} images (Pillow){', read only' if read_only else ''}",
+            description=f"{name} images ({_LIBRARY.get(name, 'Pillow')})"
+            + (", read only" if read_only else ""),
         )
         for name, cls, aliases, exts, lossless, read_only, chunks in _CODECS
     ]

@@ -9,8 +9,10 @@ with :class:`SampleCompressionError` rather than silently changed.
 Decoding returns frame 0 as an array whose layout follows the same table (palette
 images become ``L`` when the palette is grey, else ``RGB``/``RGBA``; 1-bit images
 become uint8 0/255). Sizes are checked against :mod:`deeplake_core_image.limits`
-from the header, before any pixel is decoded. Pillow releases the GIL while it
-decodes, so decoding from several threads runs in parallel.
+from the header, before any pixel is decoded. JPEG goes through simplejpeg when it
+can (see :class:`JpegCodec`): it holds the GIL for a few microseconds per image, where
+Pillow holds it for about half of a small JPEG's decode (marker parsing in Python,
+copying pixels out), so threaded JPEG decoding scales with the cores.
 
 Formats without an internal checksum (BMP, TIFF, raw PPM ...) cannot detect flipped
 pixel bytes; the chunk engine's CRCs cover stored data.
@@ -157,6 +159,10 @@ class PillowCodec(ArrayCodec):
             raise SampleCompressionError(
                 arr.shape, self.name, f"{self.name} images are 1 to {self.max_side} pixels a side"
             )
+        return self._encode_checked(arr, mode)
+
+    def _encode_checked(self, arr: np.ndarray, mode: str) -> bytes:
+        """Encode an array already checked to fit ``mode`` (``(H, W)`` when one channel)."""
         Image = _pil()
         im = Image.fromarray(np.ascontiguousarray(arr))
         if im.mode != mode:
@@ -384,11 +390,73 @@ class IcoCodec(PillowCodec):
 
 
 class JpegCodec(PillowCodec):
+    """JPEG, decoded and encoded with simplejpeg (libjpeg-turbo, GIL released for the
+    whole call) when the file is plain 8-bit grey or YCbCr/RGB Huffman-coded; Pillow
+    handles the rest (CMYK/YCCK, 12-bit, lossless, arithmetic-coded, files libjpeg-turbo
+    warns about) and serves as the whole codec when simplejpeg is not installed.
+
+    Both decoders run libjpeg-turbo with the same settings (accurate integer IDCT,
+    smooth chroma upsampling), so they return the same pixels; neither applies an
+    EXIF orientation: pixels come back in stored order.
+    """
+
     name, pil_format, write_modes = "jpeg", "JPEG", _GREY_RGB
     save_options = {"quality": 90}
     fast_header = staticmethod(headers.jpeg_shape)
     exif_probe = staticmethod(headers.jpeg_has_exif)
     fast_info = staticmethod(headers.jpeg_info)
+
+    def decode(self, data: bytes | memoryview, config: Any = None) -> np.ndarray:
+        sj = _simplejpeg()
+        frame = headers.jpeg_frame(data) if sj is not None else None
+        if frame is None:
+            return super().decode(data, config)
+        marker, precision, h, w, comps = frame
+        if marker not in _SJ_FRAMES or precision != 8 or h == 0 or w == 0 or comps not in (1, 3):
+            return super().decode(data, config)
+        shape = (h, w) if comps == 1 else (h, w, 3)
+        limits.check(shape, 1)  # from the header, before any pixel is decoded
+        try:
+            arr = sj.decode_jpeg(data, colorspace="GRAY" if comps == 1 else "RGB", strict=True)
+        except (ValueError, TypeError, MemoryError):
+            # warnings (truncated data, stray bytes) or layouts libjpeg-turbo's simple
+            # API refuses: Pillow decides (tolerant where it is, same errors otherwise)
+            return super().decode(data, config)
+        if arr.size != h * w * (1 if comps == 1 else 3):
+            raise CorruptedSampleError(self.name)
+        return arr.reshape(shape)
+
+    def _encode_checked(self, arr: np.ndarray, mode: str) -> bytes:
+        sj = _simplejpeg()
+        if sj is None:
+            return super()._encode_checked(arr, mode)
+        grey = mode == "L"
+        pixels = np.ascontiguousarray(arr.reshape(*arr.shape[:2], 1) if grey else arr)
+        try:
+            return sj.encode_jpeg(
+                pixels,
+                quality=self.save_options["quality"],
+                colorspace="GRAY" if grey else "RGB",
+                colorsubsampling="Gray" if grey else "420",
+            )
+        except (ValueError, TypeError) as exc:
+            raise SampleCompressionError(arr.shape, self.name, str(exc)) from exc
+
+
+#: Frame types simplejpeg decodes: baseline, extended and progressive Huffman.
+_SJ_FRAMES = frozenset((0xC0, 0xC1, 0xC2))
+_SJ_MODULE: list[Any] = []
+
+
+def _simplejpeg() -> Any:
+    """The simplejpeg module, or None when it is not installed (imported once)."""
+    if not _SJ_MODULE:
+        try:
+            import simplejpeg
+        except ImportError:
+            simplejpeg = None
+        _SJ_MODULE.append(simplejpeg)
+    return _SJ_MODULE[0]
 
 
 class Jpeg2000Codec(PillowCodec):

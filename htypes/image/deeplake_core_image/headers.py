@@ -24,8 +24,9 @@ def _shape(h: int, w: int, channels: int) -> tuple[int, ...]:
     return (h, w) if channels == 1 else (h, w, channels)
 
 
-def jpeg_shape(data: bytes | memoryview) -> tuple[tuple[int, ...], np.dtype] | None:
-    """(shape, dtype) of a baseline/progressive JPEG, or None if the header is unusual."""
+def jpeg_frame(data: bytes | memoryview) -> tuple[int, int, int, int, int] | None:
+    """(SOF marker, precision, height, width, components) from a JPEG's frame header,
+    or None when the markers are malformed or a scan starts before any frame header."""
     mv = memoryview(data)
     n = len(mv)
     if n < 4 or mv[0] != 0xFF or mv[1] != 0xD8:
@@ -46,13 +47,22 @@ def jpeg_shape(data: bytes | memoryview) -> tuple[tuple[int, ...], np.dtype] | N
             if i + 10 > n:
                 return None
             precision, h, w, comps = struct.unpack_from(">BHHB", mv, i + 4)
-            if precision != 8 or h == 0 or w == 0 or comps not in (1, 3, 4):
-                return None
-            return _shape(h, w, comps), _U8
+            return marker, precision, h, w, comps
         if marker == 0xDA or length < 2:  # scan start before any frame header
             return None
         i += 2 + length
     return None
+
+
+def jpeg_shape(data: bytes | memoryview) -> tuple[tuple[int, ...], np.dtype] | None:
+    """(shape, dtype) of a baseline/progressive JPEG, or None if the header is unusual."""
+    frame = jpeg_frame(data)
+    if frame is None:
+        return None
+    _, precision, h, w, comps = frame
+    if precision != 8 or h == 0 or w == 0 or comps not in (1, 3, 4):
+        return None
+    return _shape(h, w, comps), _U8
 
 
 def jpeg_info(data: bytes | memoryview) -> tuple[tuple[int, ...], np.dtype, bool] | None:
