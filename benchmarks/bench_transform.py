@@ -10,7 +10,10 @@ encodes the PNG itself and appends the bytes to a ``uint8`` tensor.
 Figures: wall time and rate of ``serial`` (``num_workers=0``, the reference), then
 ``threaded``, ``processed`` and ``ray`` with 2 workers, each as a speed-up over
 serial. Targets: processed >= 1.7x, ray (2 CPUs) >= 1.5x. Ray's start-up is timed
-separately and not counted.
+separately and not counted. CPU time is printed per run: the coordinator's (this
+process) and the workers' (their task threads, from the transform report), with the
+share of chunks the workers stored; the 1-minute load average before each run says
+how much other work competed for the CPUs (the ratios assume idle CPUs).
 
 Usage::
 
@@ -87,13 +90,32 @@ def run(paths: list[str], root: str, name: str, scheduler: str, workers: int, co
     t0, c0 = time.perf_counter(), time.process_time()
     fn.eval(paths, ds, scheduler=scheduler, num_workers=workers, progressbar=False)
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    report = fn.last_report
     n = len(ds.images)
     first = ds.images[0].numpy()
     ds.close()
     shutil.rmtree(path, ignore_errors=True)
     if n != len(paths):
         raise SystemExit(f"{name}: wrote {n} samples for {len(paths)} inputs")
-    return elapsed, cpu, first
+    return elapsed, cpu, first, report
+
+
+def _load() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def _cpu_note(cpu: float, elapsed: float, report, workers: int) -> str:
+    """CPU seconds spent, and how many CPUs the run got on average (well below the
+    worker count when other processes compete for the CPUs)."""
+    if not workers:
+        return f"cpu {cpu:.1f} s, {cpu / elapsed:.2f} CPUs used"
+    chunks = report.worker_chunks + report.coordinator_chunks
+    # threaded workers run in this process: their CPU is already in ``cpu``
+    total = cpu if report.scheduler == "ThreadedScheduler" else cpu + report.worker_cpu
+    return (
+        f"cpu: coordinator {cpu:.1f} s, workers {report.worker_cpu:.1f} s, "
+        f"{total / elapsed:.2f} CPUs used; {report.worker_chunks}/{chunks} chunks by workers"
+    )
 
 
 def main() -> None:
@@ -105,13 +127,16 @@ def main() -> None:
     codec = png_codec_available()
     mode = "image tensor, png sample_compression" if codec else "uint8 tensor of PNG bytes"
     print(f"transform: JPEG 256x256 -> resize 128x128 -> PNG, {len(paths)} images ({mode})")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"  load average {load:.1f} on {os.cpu_count()} CPUs (other work skews the ratios)")
+    print(f"  {os.cpu_count()} CPUs; [load] is the 1-minute load average before each run")
     root = tempfile.mkdtemp(prefix="bench_transform_", dir=HERE / ".data")
     try:
-        serial, cpu, ref_first = run(paths, root, "serial", "serial", 0, codec)
+        load = _load()
+        serial, cpu, ref_first, _ = run(paths, root, "serial", "serial", 0, codec)
         rate = len(paths) / serial
-        print(f"  {'serial (reference)':<22} {serial:7.2f} s  {rate:8.1f} img/s  (cpu {cpu:.1f} s)")
+        print(
+            f"  {'serial (reference)':<22} {serial:7.2f} s  {rate:8.1f} img/s  "
+            f"[load {load:.1f}]  ({_cpu_note(cpu, serial, None, 0)})"
+        )
         plan = [("threaded", "threaded"), ("processed", "processed")]
         if importlib.util.find_spec("ray") is not None:
             plan.append(("ray", "ray"))
@@ -125,7 +150,8 @@ def main() -> None:
                 t0 = time.perf_counter()
                 ray.init(num_cpus=args.workers, include_dashboard=False, log_to_driver=False)
                 print(f"  (ray start-up {time.perf_counter() - t0:.1f} s, not counted)")
-            elapsed, cpu, first = run(paths, root, label, sched, args.workers, codec)
+            load = _load()
+            elapsed, cpu, first, report = run(paths, root, label, sched, args.workers, codec)
             if not np.array_equal(first, ref_first):
                 raise SystemExit(f"{label}: output differs from the serial run")
             speedup = serial / elapsed
@@ -135,8 +161,8 @@ def main() -> None:
                 verdict = f"  target >= {target}x: {'ok' if speedup >= target else 'MISSED'}"
             print(
                 f"  {label + f' ({args.workers} workers)':<22} {elapsed:7.2f} s  "
-                f"{len(paths) / elapsed:8.1f} img/s  {speedup:5.2f}x serial  "
-                f"(coordinator cpu {cpu:.1f} s){verdict}"
+                f"{len(paths) / elapsed:8.1f} img/s  [load {load:.1f}]  {speedup:5.2f}x serial"
+                f"{verdict}\n      ({_cpu_note(cpu, elapsed, report, args.workers)})"
             )
             if sched == "ray":
                 ray.shutdown()

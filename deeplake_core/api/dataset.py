@@ -12,6 +12,7 @@ import contextlib
 import os
 import posixpath
 import weakref
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from deeplake_core.core import manifest as mf
@@ -113,6 +114,17 @@ def _acquire_lock(storage: Any, root: str, timeout: float | None, branch: str | 
     return WriterLock(storage, mf.lock_key(branch), timeout=timeout).acquire()
 
 
+@contextlib.contextmanager
+def _released_on_error(lock: Any) -> Iterator[None]:
+    """Release ``lock`` (if any) when the block raises; keep it otherwise."""
+    try:
+        yield
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+
+
 def _base(storage: Any) -> Any:
     from deeplake_core.storage import get_base_storage
 
@@ -128,6 +140,7 @@ def _settings(
     lock_enabled: bool,
     lock_timeout: float | None,
     verbose: bool,
+    durability: str | None = None,
 ) -> dict[str, Any]:
     return {
         "memory_cache_size": memory_cache_size,
@@ -135,6 +148,7 @@ def _settings(
         "lock_enabled": lock_enabled,
         "lock_timeout": lock_timeout,
         "verbose": verbose,
+        "durability": durability,
     }
 
 
@@ -160,18 +174,25 @@ def _new_state(
 
 
 def _open_storage(
-    path: str, creds: Any, read_only: bool, memory_cache_size: int, local_cache_size: int
+    path: str,
+    creds: Any,
+    read_only: bool,
+    memory_cache_size: int,
+    local_cache_size: int,
+    durability: str | None = None,
 ) -> Any:
     from deeplake_core.storage import open_storage
 
     if creds == "ENV":
         creds = None
+    options = {} if durability is None else {"durability": durability}
     return open_storage(
         path,
         creds=creds,
         read_only=read_only,
         memory_cache_size=memory_cache_size,
         local_cache_size=local_cache_size,
+        **options,
     )
 
 
@@ -185,9 +206,10 @@ def create_state(
     lock_enabled: bool = True,
     lock_timeout: float | None = 0,
     verbose: bool = True,
+    durability: str | None = None,
 ) -> DatasetState:
     """Create an empty dataset at ``path`` (metadata written marker-last)."""
-    storage = _open_storage(path, creds, False, memory_cache_size, local_cache_size)
+    storage = _open_storage(path, creds, False, memory_cache_size, local_cache_size, durability)
     if storage.read_only:
         raise ReadOnlyModeError(f"cannot create a dataset at {path!r}: the storage is read-only")
     root = _normalize(path)
@@ -198,7 +220,7 @@ def create_state(
             "overwrite=True to replace it (its data is deleted)"
         )
     lock = _acquire_lock(storage, root, lock_timeout) if lock_enabled else None
-    try:
+    with _released_on_error(lock):
         if existing:
             _clear_dataset(storage)
         version_id = mf.new_id()
@@ -209,11 +231,9 @@ def create_state(
         storage.flush()
         mf.write_marker(storage)
         storage.flush()
-    except BaseException:
-        if lock is not None:
-            lock.release()
-        raise
-    settings = _settings(memory_cache_size, local_cache_size, lock_enabled, lock_timeout, verbose)
+    settings = _settings(
+        memory_cache_size, local_cache_size, lock_enabled, lock_timeout, verbose, durability
+    )
     return _new_state(
         path, storage, man, version_id, mf.DEFAULT_BRANCH, False, settings, disk, lock
     )
@@ -266,10 +286,13 @@ def open_state(
     check_integrity: bool | None = None,
     branch: str | None = None,
     version_id: str | None = None,
+    durability: str | None = None,
 ) -> DatasetState:
     """Open an existing dataset."""
     base_path, address = split_version(path)
-    storage = _open_storage(base_path, creds, bool(read_only), memory_cache_size, local_cache_size)
+    storage = _open_storage(
+        base_path, creds, bool(read_only), memory_cache_size, local_cache_size, durability
+    )
     if not mf.is_dataset(storage):
         raise DatasetHandlerError(
             f"no dataset at {base_path!r}; create one with deeplake.empty() or deeplake.dataset()"
@@ -283,7 +306,7 @@ def open_state(
         # at a branch head: that branch's lock. At a commit there is nothing to lock
         # until a write moves to a new branch (which takes its own lock).
         lock = _acquire_lock(storage, _normalize(base_path), lock_timeout, br)
-    try:
+    with _released_on_error(lock):
         man, fell_back = mf.read_manifest(storage, vid, reset=reset)
         disk = mf.manifest_bytes(storage, vid, fell_back)
         if fell_back:
@@ -294,11 +317,9 @@ def open_state(
                 )
             disk = mf.write_manifest(storage, vid, man, None)
             storage.flush()
-    except BaseException:
-        if lock is not None:
-            lock.release()
-        raise
-    settings = _settings(memory_cache_size, local_cache_size, lock_enabled, lock_timeout, verbose)
+    settings = _settings(
+        memory_cache_size, local_cache_size, lock_enabled, lock_timeout, verbose, durability
+    )
     if br is None:  # at a commit: report the branch it was made on
         rec = mf.read_version(storage, vid)
         br = rec.branch if rec is not None else None
@@ -379,11 +400,18 @@ def empty(
     lock_timeout: float | None = 0,
     verbose: bool = True,
     index_params: dict | None = None,
+    durability: str | None = None,
 ) -> Dataset:
     """Create an empty dataset at ``path``.
 
+    ``durability`` (local storage): when writes are fsynced: ``"flush"`` (at every
+    ``flush``/commit, the default), ``"always"`` (every write) or ``"never"`` (scratch
+    data); ``None`` takes ``$DEEPLAKE_CORE_DURABILITY``, else ``"flush"``. Other
+    storages ignore it.
+
     Raises ``DatasetHandlerError`` if one exists there and ``overwrite`` is false,
-    ``ValueError`` if the path carries a version (``path@branch``).
+    ``ValueError`` if the path carries a version (``path@branch``) or ``durability``
+    is not one of those names.
     """
     path = _no_version(_path_str(path), "empty()")
     _check_hosted(path, org_id, runtime)
@@ -396,6 +424,7 @@ def empty(
         lock_enabled=lock_enabled,
         lock_timeout=lock_timeout,
         verbose=verbose,
+        durability=durability,
     )
     ds = _wrap(state)
     _emit("on_dataset_created", ds)
@@ -418,8 +447,10 @@ def load(
     lock_timeout: float | None = 0,
     lock_enabled: bool = True,
     index_params: dict | None = None,
+    durability: str | None = None,
 ) -> Dataset:
     """Open the dataset at ``path`` (``path@branch`` / ``path@version`` for a version).
+    ``durability``: as for :func:`empty`.
 
     Raises ``DatasetHandlerError`` if there is none, ``CheckoutError`` for an unknown
     version, ``DatasetCorruptError`` for damaged metadata (see ``reset``) and
@@ -444,6 +475,7 @@ def load(
         verbose=verbose,
         reset=reset,
         check_integrity=check_integrity,
+        durability=durability,
     )
     ds = _wrap(state)
     _emit("on_dataset_opened", ds)
@@ -469,8 +501,10 @@ def dataset(
     lock_enabled: bool = True,
     lock_timeout: float | None = 0,
     index_params: dict | None = None,
+    durability: str | None = None,
 ) -> Dataset:
-    """Open the dataset at ``path``, creating an empty one if there is none."""
+    """Open the dataset at ``path``, creating an empty one if there is none.
+    ``durability``: as for :func:`empty`."""
     path = _path_str(path)
     _check_hosted(path, org_id, runtime)
     base, _ = split_version(path)
@@ -488,6 +522,7 @@ def dataset(
             check_integrity=check_integrity,
             lock_timeout=lock_timeout,
             lock_enabled=lock_enabled,
+            durability=durability,
         )
     if read_only:
         raise ReadOnlyModeError(f"no dataset at {path!r} to open read-only")
@@ -501,6 +536,7 @@ def dataset(
         lock_enabled=lock_enabled,
         lock_timeout=lock_timeout,
         verbose=verbose,
+        durability=durability,
     )
 
 
@@ -617,6 +653,18 @@ def _copy_keys(src: Any, dst: Any, keys: Any) -> None:
         dst.set(key, src.get(key))
 
 
+def _reopen_storage(path: str, settings: dict[str, Any]) -> Any:
+    """Writable storage at ``path`` with the cache sizes and durability of ``settings``."""
+    return _open_storage(
+        path,
+        None,
+        False,
+        settings["memory_cache_size"],
+        settings["local_cache_size"],
+        settings.get("durability"),
+    )
+
+
 def rename_state(state: DatasetState, new_path: Any) -> None:
     new_path = _no_version(_path_str(new_path), "rename()")
     if not _same_parent(state.path, new_path):
@@ -639,13 +687,9 @@ def rename_state(state: DatasetState, new_path: Any) -> None:
         old_storage.flush()
         os.makedirs(os.path.dirname(_normalize(new_path)), exist_ok=True)
         os.rename(_normalize(state.path), _normalize(new_path))
-        new_storage = _open_storage(
-            new_path, None, False, settings["memory_cache_size"], settings["local_cache_size"]
-        )
+        new_storage = _reopen_storage(new_path, settings)
     else:
-        new_storage = _open_storage(
-            new_path, None, False, settings["memory_cache_size"], settings["local_cache_size"]
-        )
+        new_storage = _reopen_storage(new_path, settings)
         keys = [
             k
             for k in old_storage.list_prefix("")
@@ -725,11 +769,15 @@ def copy_dataset(
     tensors: list[str] | None = None,
     overwrite: bool = False,
     dest_creds: Any = None,
+    num_workers: int = 0,
+    scheduler: str = "threaded",
+    progressbar: bool = False,
 ) -> Dataset:
     """Copy ``src`` (a dataset or view) to ``dest`` without version history.
 
     An unsliced source is copied file by file (chunks and index files, no decoding);
-    a view is copied sample by sample.
+    a view is copied sample by sample, with ``num_workers > 0`` as a transform on the
+    ``scheduler`` plugin (``transform/dataset_ops.py``).
     """
     keys = _selected_keys(src, tensors)
     src_state = src._state
@@ -749,13 +797,22 @@ def copy_dataset(
             rel = src._rel(g)
             if any(k.startswith(g + "/") for k in keys):
                 ds_state.manifest.groups[rel] = entry.model_copy(deep=True)
+        parallel = False
+        if not fast and num_workers > 0 and keys:  # all tensors, then one transform
+            from deeplake_core.transform.dataset_ops import copy_rows
+
+            names = [src._rel(key) for key in keys]
+            for name in names:
+                out.create_tensor_like(name, src[name])
+            parallel = copy_rows(src, out, names, num_workers, scheduler, progressbar)
         for key in keys:
             rel = src._rel(key)
             entry = src_state.manifest.tensors[key]
             if fast:
                 _copy_tensor_files(src_state, key, ds_state, rel)
-            else:
-                t = out.create_tensor_like(rel, src[rel])
+            elif not parallel:
+                made = num_workers > 0  # created above; copy_rows declined
+                t = out[rel] if made else out.create_tensor_like(rel, src[rel])
                 data = src[rel].numpy(aslist=True)
                 if len(data):
                     t.extend(data)
@@ -816,7 +873,16 @@ def copy(
         src_ds = src
     else:
         src_ds = load(src, read_only=True, creds=src_creds, check_integrity=False)
-    return copy_dataset(src_ds, dest, tensors=tensors, overwrite=overwrite, dest_creds=dest_creds)
+    return copy_dataset(
+        src_ds,
+        dest,
+        tensors=tensors,
+        overwrite=overwrite,
+        dest_creds=dest_creds,
+        num_workers=num_workers,
+        scheduler=scheduler,
+        progressbar=progressbar,
+    )
 
 
 def like(

@@ -461,17 +461,13 @@ class Dataset(VersionControlMixin, QueryMixin, LoaderMixin, LinkCredsMixin):
         key, new_key = self._abs(name), self._abs(new_name)
         if not self._has_group(key):
             raise TensorGroupDoesNotExistError(name)
-        if posixpath.dirname(key) != posixpath.dirname(new_key):
-            raise RenameError(
-                f"cannot rename group {name!r} to {new_name!r}: only the last part of the "
-                "name may change; move it by creating a new group instead"
-            )
-        if _reserved(new_key.split("/")[-1]):
-            raise InvalidTensorGroupNameError(new_name)
-        if self._has_tensor(new_key):
-            raise TensorAlreadyExistsError(new_key)
-        if self._has_group(new_key):
-            raise TensorGroupAlreadyExistsError(new_key)
+        self._check_rename_target(
+            key,
+            new_key,
+            f"cannot rename group {name!r} to {new_name!r}: only the last part of the "
+            "name may change; move it by creating a new group instead",
+            InvalidTensorGroupNameError(new_name),
+        )
         man = self._state.manifest
         with self._state.write():
 
@@ -491,6 +487,21 @@ class Dataset(VersionControlMixin, QueryMixin, LoaderMixin, LinkCredsMixin):
     def _check_not_view(self, what: str) -> None:
         if self.is_view:
             raise InvalidOperationError(what, "a dataset view")
+
+    def _check_rename_target(
+        self, key: str, new_key: str, moved_message: str, invalid_name: Exception
+    ) -> None:
+        """Checks shared by tensor and group renames: ``new_key`` stays in the same
+        group (else ``RenameError(moved_message)``), has a valid last part (else
+        ``invalid_name`` is raised) and names no tensor or group yet."""
+        if posixpath.dirname(key) != posixpath.dirname(new_key):
+            raise RenameError(moved_message)
+        if _reserved(new_key.split("/")[-1]):
+            raise invalid_name
+        if self._has_tensor(new_key):
+            raise TensorAlreadyExistsError(new_key)
+        if self._has_group(new_key):
+            raise TensorGroupAlreadyExistsError(new_key)
 
     def create_tensor(
         self,
@@ -600,17 +611,13 @@ class Dataset(VersionControlMixin, QueryMixin, LoaderMixin, LinkCredsMixin):
         key, new_key = self._abs(name), self._abs(new_name)
         if not self._has_tensor(key):
             raise TensorDoesNotExistError(name)
-        if posixpath.dirname(key) != posixpath.dirname(new_key):
-            raise RenameError(
-                f"cannot rename tensor {name!r} to {new_name!r}: it would move to another "
-                "group; only the last part of the name may change"
-            )
-        if _reserved(new_key.split("/")[-1]):
-            raise InvalidTensorNameError(new_name)
-        if self._has_tensor(new_key):
-            raise TensorAlreadyExistsError(new_key)
-        if self._has_group(new_key):
-            raise TensorGroupAlreadyExistsError(new_key)
+        self._check_rename_target(
+            key,
+            new_key,
+            f"cannot rename tensor {name!r} to {new_name!r}: it would move to another "
+            "group; only the last part of the name may change",
+            InvalidTensorNameError(new_name),
+        )
         from deeplake_core.core.columns import companion_key
 
         man = self._state.manifest
@@ -888,10 +895,20 @@ class Dataset(VersionControlMixin, QueryMixin, LoaderMixin, LinkCredsMixin):
         progressbar: bool = True,
         public: bool = False,
     ) -> Dataset:
-        """Copy this dataset or view (without history) to ``dest``."""
+        """Copy this dataset or view (without history) to ``dest``; a view's samples are
+        copied by ``num_workers`` workers of ``scheduler`` when ``num_workers > 0``."""
         from deeplake_core.api.dataset import copy_dataset
 
-        return copy_dataset(self, dest, tensors=tensors, overwrite=overwrite, dest_creds=creds)
+        return copy_dataset(
+            self,
+            dest,
+            tensors=tensors,
+            overwrite=overwrite,
+            dest_creds=creds,
+            num_workers=num_workers,
+            scheduler=scheduler,
+            progressbar=progressbar,
+        )
 
     def random_split(self, lengths: Sequence[int | float]) -> tuple[Dataset, ...]:
         """Split into non-overlapping random views of the given lengths or fractions."""

@@ -393,7 +393,8 @@ class QueryMixin:
         ``function`` holds (``ds.filter("labels == 2")``), as a view.
 
         ``num_workers > 0`` calls the function from that many threads, each over a
-        contiguous block of rows. ``save_result=True`` saves the view with
+        contiguous block of rows, or, with ``scheduler="processed"`` / ``"ray"``, on
+        that scheduler plugin's workers. ``save_result=True`` saves the view with
         ``save_view(path=result_path, **result_ds_args)``.
         """
         ds: Dataset = self  # type: ignore[assignment]
@@ -401,11 +402,6 @@ class QueryMixin:
             raise ValueError(f"unknown scheduler {scheduler!r}; use 'serial' or 'threaded'")
         if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(f"num_workers must be a whole number >= 0, got {num_workers!r}")
-        if num_workers > 0 and scheduler in ("processed", "ray"):
-            raise ValueError(
-                f"filter runs the function in threads; scheduler={scheduler!r} is not "
-                "supported here: use scheduler='threaded' (or num_workers=0)"
-            )
         if save_result and not callable(getattr(ds, "save_view", None)):
             raise DatasetViewSavingError(
                 "filter(save_result=True) saves the result with save_view, which needs "
@@ -419,7 +415,12 @@ class QueryMixin:
             text: str | None = function
         elif callable(function):
             workers = 0 if scheduler == "serial" else num_workers
-            rows = filter_rows(ds, function, workers, progressbar)
+            if workers > 0 and scheduler in ("processed", "ray"):  # scheduler plugins
+                from deeplake_core.transform import dataset_ops
+
+                rows = dataset_ops.filter_rows(ds, function, workers, scheduler, progressbar)
+            else:
+                rows = filter_rows(ds, function, workers, progressbar)
             text = None
         else:
             raise TypeError(

@@ -1,10 +1,13 @@
 """The coordinator of ``eval``: checks, task planning, ordered writes, checkpoints.
 
-Workers (:mod:`.job`) run the compute functions and encode media; the coordinator
-appends each task's samples to the output tensors in task order, so the output
-(sample order, class-label ids, chunk layout) is the same whichever scheduler ran the
-tasks. One writer packing samples in order also means chunks fill up to their target
-size: no small tail chunk per worker is ever left behind.
+Workers (:mod:`.job`) run the compute functions, encode media and, with schedulers
+whose ``worker_writes`` is set, store the full chunks of their tasks' outputs
+themselves (:mod:`.chunks`). The coordinator applies the results in task order:
+it attaches the workers' chunks to the tensors' indexes and appends everything else
+(the partial last chunk of each task, samples whose class names are new, tensors
+workers cannot write) through the dataset, so the output (sample order, class-label
+ids) is the same whichever scheduler ran the tasks, and tails pack into shared
+chunks: no small chunk per task is left behind.
 
 Failure handling: if the transform fails, or is interrupted, every sample appended
 since the last checkpoint (or since the start, without checkpoints) is removed again
@@ -34,8 +37,10 @@ from deeplake_core.transform.scheduler import Scheduler, WorkerFailure, get_sche
 
 logger = logging.getLogger("deeplake")
 
-#: Largest number of input samples in one task.
+#: Largest number of input samples in one task (before output sizes are known).
 MAX_TASK_SIZE = 128
+#: Largest number of input samples in one task whose workers write chunks.
+MAX_WRITING_TASK_SIZE = 4096
 #: Tasks per worker aimed for, so that fast workers take over from slow ones.
 TASKS_PER_WORKER = 8
 
@@ -54,6 +59,13 @@ class TransformReport:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     scheduler: str = ""
     num_workers: int = 0
+    #: Tasks run by this eval.
+    tasks: int = 0
+    #: New chunks of the output tensors stored by workers / by the coordinator.
+    worker_chunks: int = 0
+    coordinator_chunks: int = 0
+    #: CPU seconds the workers spent on tasks (their threads; I/O threads not counted).
+    worker_cpu: float = 0.0
 
 
 def _is_dataset(obj: Any) -> bool:
@@ -70,23 +82,6 @@ def _check_input(data_in: Any) -> None:
     for op in ("__len__", "__getitem__"):
         if not hasattr(data_in, op):
             raise InvalidInputDataError(op)
-
-
-def _plan(start: int, stop: int, num_workers: int, interval: int) -> list[tuple[int, int]]:
-    """Cut ``[start, stop)`` into small tasks that never cross a checkpoint boundary."""
-    n = stop - start
-    if n <= 0:
-        return []
-    size = max(1, min(MAX_TASK_SIZE, math.ceil(n / (max(1, num_workers) * TASKS_PER_WORKER))))
-    out = []
-    i = start
-    while i < stop:
-        j = min(stop, i + size)
-        if interval > 0:
-            j = min(j, (i // interval + 1) * interval)
-        out.append((i, j))
-        i = j
-    return out
 
 
 class _Output:
@@ -126,6 +121,17 @@ class _Output:
             if values:
                 self.tensor(name).extend(values)
 
+    def attach(self, name: str, segment: Any, infos: list[dict[str, Any]] | None) -> None:
+        """Adopt chunks a worker wrote (and pack their tail) into tensor ``name``."""
+        from deeplake_core.core import columns
+
+        t = self.tensor(name)
+        with t._state.write():
+            columns.attach(t._col, segment, infos)
+
+    def chunk_keys(self) -> set[str]:
+        return {k for name in self.targets for k in self.tensor(name)._engine.chunk_keys()}
+
 
 class _Coordinator:
     def __init__(
@@ -151,12 +157,22 @@ class _Coordinator:
         self.interval = checkpoint_interval
         self.verbose = verbose
         self.report = TransformReport(scheduler=type(sched).__name__, num_workers=sched.num_workers)
+        self.job: TransformJob | None = None
+        self.ship_items = False
+        #: output bytes per tensor and inputs seen, to size tasks for whole chunks
+        self._bytes: dict[str, int] = {}
+        self._inputs_seen = 0
+        self._worker_chunk_keys: set[str] = set()
+        self._unsynced: list[str] = []  # worker chunks not yet known to be durable
 
     # -- planning ----------------------------------------------------------------
     def _schema(self) -> OutputSchema:
+        from deeplake_core.transform.chunks import detachable
+
         ds = self.out.ds
         groups = frozenset(ds._rel(g) for g in ds._state.manifest.groups if _under(ds, g))
         encode = {}
+        detached = {}
         for name, key in self.out.targets.items():
             t = ds[key]
             cfg = t._cfg
@@ -167,12 +183,58 @@ class _Coordinator:
                 and not cfg.byte_encoded
             ):
                 encode[name] = (cfg.model_dump(mode="json"), dict(t._entry.info))
-        return OutputSchema(frozenset(self.out.targets), groups, encode)
+            if self.sched.worker_writes:
+                spec = detachable(t)
+                if spec is not None:
+                    detached[name] = spec
+        return OutputSchema(frozenset(self.out.targets), groups, encode, detached)
 
-    def _tasks(self, spans: list[tuple[int, int]], ship_items: bool) -> Iterator[Task]:
-        for k, (a, b) in enumerate(spans):
-            items = list(self.data_in[a:b]) if ship_items else None
-            yield Task(k, a, b, items)
+    def _layouts(self) -> dict[str, tuple[str | None, int | None]] | None:
+        """Tensors the next task's worker writes chunks for, with their dtype and rank
+        as known now."""
+        from deeplake_core.transform.chunks import layout
+
+        if self.job is None or self.job.chunk_storage is None:
+            return None
+        return {name: layout(self.out.tensor(name)) for name in self.job.schema.detached}
+
+    def _task_size(self, i: int, first: int, total: int) -> int:
+        """Input samples for the task starting at ``i``: small until output sizes are
+        known; then enough for ``CHUNKS_PER_TASK`` chunks of the largest output when
+        workers write chunks, shrinking near the end so that workers finish together."""
+        from deeplake_core.transform.chunks import CHUNKS_PER_TASK
+
+        workers = max(1, self.sched.num_workers)
+        base = max(1, min(MAX_TASK_SIZE, math.ceil((total - first) / (workers * TASKS_PER_WORKER))))
+        per_input = self._chunks_per_input()
+        if not per_input:
+            return base
+        target = math.ceil(CHUNKS_PER_TASK / per_input)
+        upper = math.ceil((total - i) / (2 * workers))
+        return max(base, min(target, upper, MAX_WRITING_TASK_SIZE))
+
+    def _chunks_per_input(self) -> float:
+        """Chunks of the largest worker-written output per input sample (0: unknown)."""
+        if self.job is None or self.job.chunk_storage is None or not self._inputs_seen:
+            return 0.0
+        best = 0.0
+        for name, spec in self.job.schema.detached.items():
+            cap = int(spec.meta.get("max_chunk_size") or 1)
+            best = max(best, self._bytes.get(name, 0) / cap)
+        return best / self._inputs_seen
+
+    def _tasks(self, first: int, total: int) -> Iterator[Task]:
+        """Tasks covering ``[first, total)``, made one at a time as workers free up (so
+        each is sized and given layouts with what is known by then); none crosses a
+        checkpoint boundary."""
+        i, k = first, 0
+        while i < total:
+            j = min(total, i + self._task_size(i, first, total))
+            if self.interval > 0:
+                j = min(j, (i // self.interval + 1) * self.interval)
+            items = list(self.data_in[i:j]) if self.ship_items else None
+            yield Task(k, i, j, items, self._layouts())
+            i, k = j, k + 1
 
     # -- running -----------------------------------------------------------------
     def run(self) -> TransformReport:
@@ -188,24 +250,37 @@ class _Coordinator:
             if self.verbose:
                 logger.info("transform: resuming from input sample %d of %d", start, total)
         safe = (dict(lengths), out.infos())  # state to fall back to on failure
-        ship_items = isinstance(data_in, list | tuple | np.ndarray | range)
-        source = None if ship_items else data_in
-        job = TransformJob(self.functions, source, self._schema(), self.skip_ok, self.ignore_errors)
-        spans = _plan(start, total, self.sched.num_workers, self.interval)
-        bar = _progress(self.progressbar, total, start)
+        self.ship_items = isinstance(data_in, list | tuple | np.ndarray | range)
+        source = None if self.ship_items else data_in
         st = out.ds._state
+        schema = self._schema()
+        storage = None
+        if schema.detached and not st.read_only:
+            from deeplake_core.transform.chunks import StorageRef
+
+            st.check_writable()  # a committed version moves to a branch first
+            storage = StorageRef.for_output(st.storage)
+        job = TransformJob(
+            self.functions, source, schema, self.skip_ok, self.ignore_errors, storage
+        )
+        self.job = job
+        chunks_before = out.chunk_keys()
+        bar = _progress(self.progressbar, total, start)
         st.with_depth += 1  # no flushes except the ones made here
         failing = False
-        results = self.sched.imap(job, self._tasks(spans, ship_items))
+        results = self.sched.imap(job, self._tasks(start, total))
         try:
             for res in results:
                 self._apply(res)
                 self.report.inputs += res.stop - res.start
+                self.report.tasks += 1
+                self.report.worker_cpu += res.cpu_seconds
                 if bar is not None:
                     bar.update(res.stop - res.start)
                 if self.interval > 0 and res.stop % self.interval == 0 and res.stop < total:
                     safe = (out.lengths(), out.infos())
                     rec = {"fingerprint": fp, "done": res.stop, "total": total, "lengths": safe[0]}
+                    self._sync_worker_chunks()
                     checkpoint.save(out.ds, rec)
             checkpoint.clear(out.ds)
         except _Failed as failed:
@@ -234,6 +309,9 @@ class _Coordinator:
             if bar is not None:
                 bar.close()
             self._flush(failing)
+        new = out.chunk_keys() - chunks_before
+        self.report.worker_chunks = len(new & self._worker_chunk_keys)
+        self.report.coordinator_chunks = len(new - self._worker_chunk_keys)
         self._log_summary()
         return self.report
 
@@ -249,8 +327,15 @@ class _Coordinator:
         except Exception:  # keep the original error; the manifest on disk is still good
             logger.exception("transform: could not remove the samples of the failed run")
 
+    def _sync_worker_chunks(self) -> None:
+        from deeplake_core.transform.chunks import make_durable
+
+        keys, self._unsynced = self._unsynced, []
+        make_durable(self.out.ds._state.storage, keys)
+
     def _flush(self, failing: bool) -> None:
         try:
+            self._sync_worker_chunks()
             self.out.ds.flush()
         except Exception:
             if not failing:
@@ -258,8 +343,9 @@ class _Coordinator:
             logger.exception("transform: flushing the output after the failure failed")
 
     def _apply(self, res: TaskResult) -> None:
-        """Append one task's samples in order; sample by sample only when the batch
-        fails, to find (and skip, with ``ignore_errors``) the failing sample."""
+        """Apply one task's result in order: attach the chunks its worker wrote, append
+        its other samples; sample by sample only when that fails, to find (and skip,
+        with ``ignore_errors``) the failing sample."""
         for failure in res.skipped:
             self._skip(failure)
         merged: dict[str, list[Any]] = {}
@@ -268,17 +354,43 @@ class _Coordinator:
                 merged.setdefault(name, []).extend(values)
         before = (self.out.lengths(), self.out.infos())
         try:
+            for name, (segment, infos) in res.segments.items():
+                self.out.attach(name, segment, infos)
+                self._record_chunks(name, segment)
             self.out.append(merged)
         except Exception as exc:
             self._undo(before)
             if _is_io_error(exc):
                 first = res.samples[0][0] if res.samples else res.start
                 raise _Failed(self._error(SampleFailure(first, exc))) from exc
+            if res.segments:  # find the culprit with the samples themselves
+                self._apply(self._rerun(res))
+                return
             self._apply_each(res)
         else:
-            self.report.rows_written += _rows(res.samples)
+            self.report.rows_written += res.rows
+            self._learn(res)
         if res.error is not None:
             raise _Failed(self._error(res.error))
+
+    def _learn(self, res: TaskResult) -> None:
+        """Record output sizes (to size the next tasks)."""
+        self._inputs_seen += res.stop - res.start
+        for name, n in res.out_bytes.items():
+            self._bytes[name] = self._bytes.get(name, 0) + n
+
+    def _record_chunks(self, name: str, segment: Any) -> None:
+        """Remember chunks a worker stored (counted; fsynced before the next flush)."""
+        prefix = self.out.tensor(name)._engine._chunk_prefix
+        keys = [f"{prefix}{c:016x}" for c in segment.chunk_ids]
+        self._worker_chunk_keys.update(keys)
+        self._unsynced.extend(keys)
+
+    def _rerun(self, res: TaskResult) -> TaskResult:
+        """Run ``res``'s task again here, keeping its samples (no worker chunks)."""
+        assert self.job is not None
+        items = list(self.data_in[res.start : res.stop]) if self.ship_items else None
+        return self.job.run(Task(res.task_id, res.start, res.stop, items))
 
     def _apply_each(self, res: TaskResult) -> None:
         for index, written in res.samples:
@@ -292,7 +404,7 @@ class _Coordinator:
                     raise _Failed(self._error(failure)) from exc
                 self._skip(failure)
             else:
-                self.report.rows_written += _rows([(index, written)])
+                self.report.rows_written += max((len(v) for v in written.values()), default=0)
 
     def _skip(self, failure: SampleFailure) -> None:
         self.report.skipped.append((failure.index, failure.describe()))
@@ -356,10 +468,6 @@ def _is_io_error(exc: BaseException) -> bool:
     from deeplake_core.exceptions import LockedException, ReadOnlyModeError, S3Error
 
     return isinstance(exc, OSError | S3Error | LockedException | ReadOnlyModeError)
-
-
-def _rows(samples: list[tuple[int, dict[str, list[Any]]]]) -> int:
-    return sum(max((len(v) for v in w.values()), default=0) for _, w in samples)
 
 
 def _under(ds: Any, key: str) -> bool:

@@ -10,11 +10,16 @@ results to the output dataset in task order.
 Errors in user code never escape ``run``: with ``ignore_errors`` the failing sample is
 skipped and recorded, otherwise the task stops and the result carries the error and
 the index of the sample that caused it.
+
+When the task names tensor layouts (``Task.layouts``), the worker also writes the
+chunks of those tensors itself (:mod:`.chunks`): the result then carries index
+fragments instead of those samples.
 """
 
 from __future__ import annotations
 
 import pickle
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +40,9 @@ class Task:
     start: int
     stop: int
     items: list[Any] | None = None
+    #: Tensors whose chunks the worker writes itself: name -> (dtype, ndim) as known
+    #: when the task was made (None: not decided yet).
+    layouts: dict[str, tuple[str | None, int | None]] | None = None
 
 
 @dataclass
@@ -53,7 +61,10 @@ class SampleFailure:
 class TaskResult:
     """What one task produced: per processed input sample, its index and the samples it
     wrote (tensor name -> list); the samples skipped by ``ignore_errors``; and the
-    error that stopped the task, if any."""
+    error that stopped the task, if any. Tensors the worker wrote chunks for are in
+    ``segments`` (name -> (``DetachedSegment``, per-sample infos or None)) instead of
+    ``samples``; ``rows`` and ``out_bytes`` (per tensor) count everything written;
+    ``cpu_seconds`` is the CPU time the worker's thread spent on the task."""
 
     task_id: int
     start: int
@@ -61,6 +72,10 @@ class TaskResult:
     samples: list[tuple[int, dict[str, list[Any]]]] = field(default_factory=list)
     skipped: list[SampleFailure] = field(default_factory=list)
     error: SampleFailure | None = None
+    segments: dict[str, tuple[Any, list[dict[str, Any]] | None]] = field(default_factory=dict)
+    rows: int = 0
+    out_bytes: dict[str, int] = field(default_factory=dict)
+    cpu_seconds: float = 0.0
 
     def make_portable(self) -> TaskResult:
         """Replace errors that cannot be pickled by a ``RuntimeError`` with the same
@@ -121,11 +136,13 @@ class OutputSchema:
     groups: frozenset[str]
     #: Tensor name -> (``TensorConfig`` JSON, info) for tensors workers encode.
     encode: dict[str, tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=dict)
+    #: Tensor name -> :class:`~.chunks.DetachSpec` for tensors workers may write.
+    detached: dict[str, Any] = field(default_factory=dict)
 
 
 class TransformJob:
     """Everything a worker needs: the functions, where inputs come from, the output
-    schema and the error policy."""
+    schema, the error policy and (for worker-written chunks) the output's storage."""
 
     def __init__(
         self,
@@ -134,12 +151,18 @@ class TransformJob:
         schema: OutputSchema,
         skip_ok: bool = False,
         ignore_errors: bool = False,
+        chunk_storage: Any = None,
+        tail_limit: float = 0.5,
     ) -> None:
         self.functions = functions
         self.source = source
         self.schema = schema
         self.skip_ok = skip_ok
         self.ignore_errors = ignore_errors
+        #: :class:`~.chunks.StorageRef` of the output, or None: workers write no chunks.
+        self.chunk_storage = chunk_storage
+        #: Share of a chunk from which a worker stores its last partial chunk itself.
+        self.tail_limit = tail_limit
         self._configs: dict[str, Any] = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -150,6 +173,7 @@ class TransformJob:
     # -- running -----------------------------------------------------------------
     def run(self, task: Task) -> TaskResult:
         """Process every input sample of ``task``; never raises for user errors."""
+        cpu0 = time.thread_time()
         res = TaskResult(task.task_id, task.start, task.stop)
         for offset, index in enumerate(range(task.start, task.stop)):
             try:
@@ -163,7 +187,24 @@ class TransformJob:
                 res.error = failure
                 break
             res.samples.append((index, written))
+        self._account(res)
+        if task.layouts and res.error is None and res.samples:
+            from deeplake_core.transform.chunks import write_segments
+
+            write_segments(self, res, task.layouts)
+        res.cpu_seconds = time.thread_time() - cpu0
         return res
+
+    @staticmethod
+    def _account(res: TaskResult) -> None:
+        from deeplake_core.transform.chunks import nbytes
+
+        sizes: dict[str, int] = {}
+        for _, written in res.samples:
+            res.rows += max((len(v) for v in written.values()), default=0)
+            for name, values in written.items():
+                sizes[name] = sizes.get(name, 0) + nbytes(values)
+        res.out_bytes = sizes
 
     def apply(self, sample: Any) -> dict[str, list[Any]]:
         """Run the pipeline on one input sample; tensor name -> samples to append."""
@@ -190,6 +231,23 @@ class TransformJob:
         tensors = self.schema.tensors
         if not names <= tensors or (not self.skip_ok and names != tensors):
             raise TensorMismatchError(sorted(tensors), sorted(names), self.skip_ok)
+
+    def detach_config(self, name: str, dtype: str | None) -> Any:
+        """The ``TensorConfig`` of a tensor workers write, with its dtype once known."""
+        key = f"detach:{name}:{dtype}"
+        cfg = self._configs.get(key)
+        if cfg is None:
+            from deeplake_core.htype.config import TensorConfig
+
+            cfg = TensorConfig.model_validate(self.schema.detached[name].config)
+            if (
+                dtype is not None
+                and cfg.dtype is None
+                and not (cfg.byte_encoded or cfg.is_sequence or cfg.is_link)
+            ):
+                cfg = cfg.model_copy(update={"dtype": dtype})
+            self._configs[key] = cfg
+        return cfg
 
     def _config(self, name: str) -> Any:
         cfg = self._configs.get(name)

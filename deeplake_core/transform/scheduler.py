@@ -50,6 +50,9 @@ class Scheduler(ABC):
     #: Workers share the caller's memory, so in-memory (``mem://``) datasets can be
     #: read and written by them.
     shares_memory: ClassVar[bool] = False
+    #: Workers write the chunks of their tasks' outputs themselves (see
+    #: ``transform/chunks.py``); when False the coordinator writes every sample.
+    worker_writes: ClassVar[bool] = True
 
     def __init__(self, num_workers: int = 1) -> None:
         self.num_workers = max(1, int(num_workers))
@@ -122,6 +125,7 @@ class InlineScheduler(Scheduler):
     """
 
     shares_memory = True
+    worker_writes = False  # one process: the coordinator packs everything itself
 
     def __init__(self, num_workers: int = 1) -> None:
         super().__init__(1)

@@ -229,7 +229,18 @@ class VersionControlMixin:
         ``deeplake.load``). ``DatasetViewSavingError`` with uncommitted changes."""
         from deeplake_core.core.vc.saved_views import save_view
 
-        return save_view(self, message, path, id, optimize, tensors, ignore_errors, **ds_args)  # type: ignore[arg-type]
+        return save_view(
+            self,  # type: ignore[arg-type]
+            message,
+            path,
+            id,
+            optimize,
+            tensors,
+            ignore_errors,
+            num_workers=num_workers,
+            scheduler=scheduler,
+            **ds_args,
+        )
 
     def get_view(self, id: str) -> Any:
         """The saved view ``id`` (``ViewEntry``); ``KeyError`` if there is none."""
@@ -255,7 +266,12 @@ class VersionControlMixin:
         """Load saved view ``id`` (optimizing it first if asked)."""
         entry = self.get_view(id)
         if optimize:
-            entry.optimize(tensors=tensors, num_workers=num_workers, scheduler=scheduler)
+            entry.optimize(
+                tensors=tensors,
+                num_workers=num_workers,
+                scheduler=scheduler,
+                progressbar=progressbar,
+            )
         return entry.load()
 
     def delete_view(self, id: str) -> None:

@@ -70,10 +70,12 @@ def _decode_rows(data: bytes, count: int, crc: int, where: str) -> np.ndarray:
     from deeplake_core.exceptions import DatasetCorruptError
 
     try:
-        raw = zlib.decompress(data)
+        dec = zlib.decompressobj()
+        # never inflate past the size the record declares (zip bombs)
+        raw = dec.decompress(data, 8 * count + 1)
     except zlib.error as exc:
         raise DatasetCorruptError(f"saved view index {where!r} is damaged: {exc}") from exc
-    if len(raw) != 8 * count or zlib.crc32(raw) != crc:
+    if len(raw) != 8 * count or not dec.eof or zlib.crc32(raw) != crc:
         raise DatasetCorruptError(f"saved view index {where!r} fails its checksum")
     return np.cumsum(np.frombuffer(raw, "<i8")).astype(np.int64)
 
@@ -120,12 +122,22 @@ class ViewEntry:
 
             return load(data_path(self._state, self.id), read_only=True, check_integrity=False)
         ds = open_version(self._state, self.commit_id)
-        if self._doc.get("group"):
-            ds = ds[self._doc["group"]]
-        if self._doc.get("tensors"):
-            ds = ds[list(self._doc["tensors"])]
-        rows = self._rows()
-        return ds[slice(rows.start, rows.stop, rows.step)] if isinstance(rows, range) else ds[rows]
+        try:
+            if self._doc.get("group"):
+                ds = ds[self._doc["group"]]
+            if self._doc.get("tensors"):
+                ds = ds[list(self._doc["tensors"])]
+            rows = self._rows()
+            if isinstance(rows, range):
+                return ds[slice(rows.start, rows.stop, rows.step)]
+            return ds[rows]
+        except (KeyError, IndexError) as exc:
+            from deeplake_core.exceptions import DatasetCorruptError
+
+            raise DatasetCorruptError(
+                f"saved view {self.id!r} selects tensors or rows its commit lacks ({exc}).",
+                action=f"Delete it (ds.delete_view({self.id!r})) and save the view again.",
+            ) from exc
 
     def delete(self) -> None:
         """Delete the saved view (and its optimized copy)."""
@@ -147,7 +159,15 @@ class ViewEntry:
         _check_writable(st)
         src = self.load() if not self.optimized else None
         if src is not None:
-            copy_dataset(src, data_path(st, self.id), tensors=tensors, overwrite=True).close()
+            copy_dataset(
+                src,
+                data_path(st, self.id),
+                tensors=tensors,
+                overwrite=True,
+                num_workers=num_workers,
+                scheduler=scheduler,
+                progressbar=progressbar,
+            ).close()
             self._doc["optimized"] = True
             mf.put(st.storage, _view_key(self.id), json.dumps(self._doc, sort_keys=True).encode())
             st.storage.flush()
@@ -165,20 +185,72 @@ def _check_writable(state: DatasetState) -> None:
         )
 
 
-def read_view(state: DatasetState, view_id: str) -> dict[str, Any] | None:
+def parse_record(data: bytes, where: str, view_id: str) -> dict[str, Any]:
+    """Decode a ``view.json`` stored under ``view_id``; ``DatasetCorruptError`` if it is
+    damaged or hostile (wrong types, or an id other than its own, which could name a
+    path outside the dataset)."""
+    from deeplake_core.exceptions import DatasetCorruptError
+
     try:
-        data = mf.shared(state.storage).get(_view_key(view_id))
+        doc = json.loads(data)
+        if not isinstance(doc, dict):
+            raise ValueError("not a JSON object")
+        if _check_id(doc.get("id")) != view_id:
+            raise ValueError(f"its id {doc.get('id')!r} differs from the view's key")
+        _check_types(doc)
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise DatasetCorruptError(f"saved view record {where!r} is damaged: {exc}") from exc
+    return doc
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_types(doc: dict[str, Any]) -> None:
+    tensors, idx = doc.get("tensors"), doc.get("index")
+    fields_ok = (
+        isinstance(doc.get("commit_id"), str)
+        and isinstance(doc.get("group"), str | None)
+        and isinstance(doc.get("message"), str | None)
+        and (
+            tensors is None
+            or (isinstance(tensors, list) and all(isinstance(t, str) for t in tensors))
+        )
+        and isinstance(doc.get("optimized", False), bool)
+        and isinstance(idx, dict)
+    )
+    if not fields_ok:
+        raise ValueError("a field has the wrong type")
+    if idx.get("kind") == "range":
+        ok = all(_is_int(idx.get(k)) for k in ("start", "stop", "step")) and idx["step"] != 0
+    else:
+        count = idx.get("count")
+        ok = idx.get("kind") == "rows" and _is_int(count) and _is_int(idx.get("crc32"))
+        ok = ok and 0 <= count < 1 << 48
+    if not ok:
+        raise ValueError(f"its row index {idx!r} is malformed")
+
+
+def read_view(state: DatasetState, view_id: str) -> dict[str, Any] | None:
+    key = _view_key(view_id)
+    try:
+        data = mf.shared(state.storage).get(key)
     except KeyError:
         return None
-    return json.loads(data)
+    return parse_record(data, key, view_id)
 
 
 def list_views(state: DatasetState) -> list[dict[str, Any]]:
+    """Every readable view record (damaged ones are skipped; ``get_view`` reports them)."""
+    from deeplake_core.exceptions import DatasetCorruptError
+
     out = []
     for key in mf.shared(state.storage).list_prefix(PREFIX):
         if key.endswith("/view.json") and key.count("/") == 2:
-            with contextlib.suppress(KeyError, ValueError):
-                out.append(json.loads(mf.shared(state.storage).get(key)))
+            with contextlib.suppress(KeyError, DatasetCorruptError):
+                data = mf.shared(state.storage).get(key)
+                out.append(parse_record(data, key, key.split("/")[1]))
     return sorted(out, key=lambda d: (d.get("created", 0), d["id"]))
 
 
@@ -193,9 +265,12 @@ def save_view(
     optimize: bool = False,
     tensors: list[str] | None = None,
     ignore_errors: bool = False,
+    num_workers: int = 0,
+    scheduler: str = "threaded",
     **ds_args: Any,
 ) -> str:
     st = view._state
+    workers = {"num_workers": num_workers, "scheduler": scheduler}
     if id is not None:
         _check_id(id)
     if ops.has_head_changes(st) and not optimize:
@@ -213,7 +288,8 @@ def save_view(
         from deeplake_core.api.dataset import copy_dataset
 
         dest = os.fspath(path)
-        out = copy_dataset(view, dest, tensors=tensors, overwrite=ds_args.get("overwrite", False))
+        overwrite = ds_args.get("overwrite", False)
+        out = copy_dataset(view, dest, tensors=tensors, overwrite=overwrite, **workers)
         with out:
             out.info.update({"source": st.path, "source_commit": commit, "view_message": message})
         out.close()
@@ -246,12 +322,14 @@ def save_view(
         doc["optimized"] = True
         from deeplake_core.api.dataset import copy_dataset
 
-        copy_dataset(view, data_path(st, view_id), tensors=tensors, overwrite=True).close()
+        copy_dataset(
+            view, data_path(st, view_id), tensors=tensors, overwrite=True, **workers
+        ).close()
     mf.put(st.storage, _view_key(view_id), json.dumps(doc, sort_keys=True).encode())
     st.storage.flush()
     entry = ViewEntry(st, doc)
     if optimize and not doc["optimized"]:
-        entry.optimize(tensors=tensors)
+        entry.optimize(tensors=tensors, **workers)
     return f"{st.path.rstrip('/')}/{PREFIX}{view_id}"
 
 

@@ -42,9 +42,10 @@ def shift(sample_in, samples_out, amount):
     samples_out.caption.append(sample_in.caption.text().upper())
 
 
-def _out(path):
+def _out(path, chunk=None):
     ds = deeplake.empty(path, overwrite=True)
-    ds.create_tensor("images", dtype="uint8", sample_compression="lz4")
+    extra = {"max_chunk_size": chunk} if chunk else {}
+    ds.create_tensor("images", dtype="uint8", sample_compression="lz4", **extra)
     ds.create_tensor("labels", htype="class_label")
     ds.create_tensor("caption", htype="text")
     return ds
@@ -59,15 +60,20 @@ def _contents(ds):
     )
 
 
-def test_ray_output_identical_to_serial(tmp_path):
+@pytest.mark.parametrize("chunk", [None, 512])
+def test_ray_output_identical_to_serial(tmp_path, chunk):
+    """Identical output, also when the actors write most image chunks (chunk=512)."""
     pipeline = deeplake.compose([make_sample(size=5), shift(amount=3)])
     data_in = list(range(50))
-    ref = _out(str(tmp_path / "serial"))
+    ref = _out(str(tmp_path / "serial"), chunk)
     pipeline.eval(data_in, ref, scheduler="serial", num_workers=2, progressbar=False)
-    ds = _out(str(tmp_path / "ray"))
+    ds = _out(str(tmp_path / "ray"), chunk)
     pipeline.eval(data_in, ds, scheduler="ray", num_workers=2, progressbar=False)
     assert _contents(ds) == _contents(ref)
     assert len(ds.labels) == sum(i % 3 for i in data_in)
+    if chunk:
+        assert pipeline.last_report.worker_chunks > 0
+    ds.check_integrity()
 
 
 def test_seed_examples_on_ray(tmp_path):
@@ -121,7 +127,7 @@ def die_once(sample_in, samples_out, marker, die_at):
 def test_killed_actor_then_resume(tmp_path):
     path = str(tmp_path / "out")
     ds = deeplake.empty(path)
-    ds.create_tensor("x")
+    ds.create_tensor("x", max_chunk_size=64)  # the actors write chunks of 8 samples
     ds.create_tensor("label", htype="class_label")
     fn = die_once(str(tmp_path / "died"), 45)
     with pytest.raises(TransformError):
@@ -148,3 +154,19 @@ def test_killed_actor_then_resume(tmp_path):
     assert fn.last_report.resumed_from == len(ds.x)
     assert reopened.x.numpy().ravel().tolist() == list(range(80))
     assert reopened.label.numpy().ravel().tolist() == [i % 4 for i in range(80)]
+
+
+def test_copy_and_filter_on_ray(tmp_path):
+    src = deeplake.empty(str(tmp_path / "src"))
+    src.create_tensor("x", max_chunk_size=64)
+    src.create_tensor("label", htype="class_label", class_names=["a", "b"])
+    src.x.extend(np.arange(200).reshape(-1, 1))
+    src.label.extend(np.arange(200) % 2)
+    kept = src.filter(
+        lambda s: int(s.x.numpy()[0]) % 3 == 0, num_workers=2, scheduler="ray", progressbar=False
+    )
+    assert list(kept.sample_indices) == list(range(0, 200, 3))
+    out = kept.copy(str(tmp_path / "out"), num_workers=2, scheduler="ray", progressbar=False)
+    assert out.x.numpy().ravel().tolist() == list(range(0, 200, 3))
+    assert out.label.numpy().ravel().tolist() == [i % 2 for i in range(0, 200, 3)]
+    assert list(out.label.info.class_names) == ["a", "b"]

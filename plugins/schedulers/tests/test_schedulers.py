@@ -45,9 +45,10 @@ def brighten(sample_in, samples_out, amount):
     samples_out.extra.attrs.append(sample_in.extra.attrs.dict())
 
 
-def _out(path):
+def _out(path, chunk=None):
     ds = deeplake.empty(path, overwrite=True)
-    ds.create_tensor("images", dtype="uint8", sample_compression="lz4")
+    extra = {"max_chunk_size": chunk} if chunk else {}
+    ds.create_tensor("images", dtype="uint8", sample_compression="lz4", **extra)
     ds.create_tensor("labels", htype="class_label")
     ds.create_group("extra")
     ds.extra.create_tensor("caption", htype="text")
@@ -65,19 +66,60 @@ def _contents(ds):
     }
 
 
-def test_pipeline_output_identical_across_schedulers(tmp_path):
+@pytest.mark.parametrize("chunk", [None, 1024])
+def test_pipeline_output_identical_across_schedulers(tmp_path, chunk):
+    """Identical output, also when workers write most image chunks (chunk=1024)."""
     pipeline = deeplake.compose([make_sample(size=6), brighten(amount=7)])
     data_in = list(range(60))
     results = {}
     for name in SCHEDULERS:
-        ds = _out(str(tmp_path / name))
+        ds = _out(str(tmp_path / name), chunk)
         pipeline.eval(data_in, ds, scheduler=name, num_workers=2, progressbar=False)
         results[name] = _contents(ds)
+        if chunk and name != "serial":
+            assert pipeline.last_report.worker_chunks > 0, name
+        ds.check_integrity()
     ref = results["serial"]
     assert len(ref["labels"]) == sum(i % 3 for i in data_in)
     assert ref["text"][0] == "SAMPLE 1/0"
     for name in SCHEDULERS[1:]:
         assert results[name] == ref, name
+
+
+@deeplake.compute
+def ragged(sample_in, samples_out):
+    rng = np.random.default_rng(sample_in)
+    samples_out.v.append(rng.integers(0, 255, (int(rng.integers(300, 1500)), 3), dtype=np.uint8))
+    samples_out.n.append(sample_in)
+
+
+@pytest.mark.parametrize("scheduler", ["threaded", "processed"])
+def test_workers_write_the_chunks_and_leave_no_small_ones(tmp_path, scheduler):
+    """Workers store the full chunks; the coordinator only packs tails (for ``v``) and
+    the tiny ``n`` tensor; every chunk but the last is at least the tail limit; no
+    chunk in storage is unreferenced."""
+    cap = 16384
+    ds = deeplake.empty(str(tmp_path / "out"))
+    ds.create_tensor("v", dtype="uint8", max_chunk_size=cap)
+    ds.create_tensor("n", dtype="int64")
+    f = ragged()
+    f.eval(list(range(600)), ds, scheduler=scheduler, num_workers=2, progressbar=False)
+    report = f.last_report
+    engine = ds.v._engine
+    stored = set(ds.storage.list_prefix(engine._chunk_prefix))
+    assert stored == engine.chunk_keys()
+    coord = len(ds.n._engine.chunk_keys())  # all tails: written by the coordinator
+    assert report.worker_chunks + report.coordinator_chunks == len(stored) + coord
+    assert report.worker_chunks > 4 * (report.coordinator_chunks - coord)
+    assert report.coordinator_chunks - coord >= 1  # the packed tails
+    raw = engine._c_raw.view.tolist()
+    assert min(raw[:-1]) >= cap // 2, raw
+    expected = ds.v.numpy(aslist=True)
+    for i in (0, 299, 599):
+        rng = np.random.default_rng(i)
+        want = rng.integers(0, 255, (int(rng.integers(300, 1500)), 3), dtype=np.uint8)
+        assert np.array_equal(expected[i], want)
+    assert ds.n.numpy().ravel().tolist() == list(range(600))
 
 
 @pytest.mark.parametrize("scheduler", SCHEDULERS)
@@ -148,10 +190,40 @@ def bad_sample(sample_in, samples_out):
     samples_out.x.append(np.asarray([sample_in]))
 
 
+def test_segment_the_tensor_cannot_take_is_rewritten_by_the_coordinator(tmp_path, monkeypatch):
+    """Tasks handed out before the first result know no dtype: a worker that picks
+    int64 while the tensor became float64 has its task re-run by the coordinator, and
+    the output is what the serial run gives."""
+    from deeplake_core.transform.evaluate import _Coordinator
+
+    reruns = []
+    original = _Coordinator._rerun
+    monkeypatch.setattr(
+        _Coordinator, "_rerun", lambda self, res: reruns.append(res.start) or original(self, res)
+    )
+
+    @deeplake.compute
+    def mixed(sample_in, samples_out):
+        if sample_in < 5:
+            time.sleep(0.1)  # the float task finishes last but is applied first
+        value = float(sample_in) if sample_in < 5 else int(sample_in)
+        samples_out.x.append(np.asarray([value]))
+
+    out = {}
+    for name, workers in (("serial", 0), ("threaded", 2)):
+        ds = deeplake.empty(str(tmp_path / name))
+        ds.create_tensor("x", max_chunk_size=32)
+        mixed().eval(list(range(80)), ds, scheduler=name, num_workers=workers, progressbar=False)
+        out[name] = (ds.x.dtype, ds.x.numpy().ravel().tolist())
+    assert out["threaded"] == out["serial"]
+    assert out["serial"][0] == np.float64 and out["serial"][1] == list(range(80))
+    assert reruns  # the int64 segments were refused and re-run
+
+
 @pytest.mark.parametrize("scheduler", SCHEDULERS)
 def test_bad_sample_skipped_or_reported(tmp_path, scheduler):
     ds = deeplake.empty(str(tmp_path / "out"))
-    ds.create_tensor("x")
+    ds.create_tensor("x", max_chunk_size=48)  # workers write chunks of 6 samples
     f = bad_sample()
     f.eval(
         list(range(30)),
@@ -225,12 +297,13 @@ def _expect(ds, n):
     assert list(ds.label.info.class_names) == [f"c{i}" for i in range(5)]
 
 
-def test_killed_worker_then_resume(tmp_path):
+@pytest.mark.parametrize("chunk", [None, 64])
+def test_killed_worker_then_resume(tmp_path, chunk):
     mod = _killer_module(tmp_path)
     try:
         path = str(tmp_path / "out")
         ds = deeplake.empty(path)
-        ds.create_tensor("x")
+        ds.create_tensor("x", **({"max_chunk_size": chunk} if chunk else {}))
         ds.create_tensor("label", htype="class_label")
         marker = str(tmp_path / "died")
         fn = mod.maybe_die(marker, 57)
