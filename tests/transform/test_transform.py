@@ -554,7 +554,7 @@ def test_output_matches_sequential_model(spec, workers):
     RecordingScheduler.ran = []
     with register(_SchedPlugin, name=f"recording-{uuid.uuid4().hex[:6]}"):
         ds = mem()
-        ds.create_tensor("x")
+        ds.create_tensor("x", max_chunk_size=32)  # workers write chunks of 4 rows
         f = rows_from_spec()
         f.eval(
             spec,
@@ -566,6 +566,8 @@ def test_output_matches_sequential_model(spec, workers):
         )
     expected = [c * 10 + k for c, bad in spec if not bad for k in range(c)]
     assert [int(v[0]) for v in ds.x.numpy(aslist=True)] == expected
+    raw = ds.x._engine._c_raw.view.tolist()
+    assert all(r >= 16 for r in raw[:-1])  # no chunk below the tail limit but the last
     assert [i for i, _ in f.last_report.skipped] == [i for i, (_, b) in enumerate(spec) if b]
 
 
