@@ -264,12 +264,20 @@ def _resolve_version(
             raise CheckoutError(f"version {version_id!r} does not exist in this dataset")
         head = mf.read_branch_head(storage, rec.branch)
         return version_id, rec.branch if head == version_id else branch
-    if address is None:
-        marker = mf.read_marker(storage)
-        address = branch or marker.default_branch
     from deeplake_core.core.vc.graph import resolve
 
-    return resolve(storage, address)
+    if address is None and branch is None:
+        default = mf.read_marker(storage).default_branch
+        try:
+            return resolve(storage, default)
+        except CheckoutError as exc:
+            raise DatasetCorruptError(
+                f"the dataset's default branch {default!r} has no readable ref ({exc}).",
+                action="Open a branch or commit that exists (path@branch or version_id=...) "
+                "and run ds.fix_vc() to rebuild the refs.",
+                cause=exc,
+            ) from exc
+    return resolve(storage, address if address is not None else branch)
 
 
 def open_state(

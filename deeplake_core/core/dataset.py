@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import posixpath
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -397,8 +398,9 @@ class Dataset(VersionControlMixin, QueryMixin, LoaderMixin, LinkCredsMixin):
     # -------------------------------------------------------------------- groups
     def _check_name_free(self, key: str, for_group: bool) -> None:
         last = key.split("/")[-1]
-        if _reserved(last):
-            raise (InvalidTensorGroupNameError if for_group else InvalidTensorNameError)(last)
+        bad = last if _reserved(last) else _unusable(key)
+        if bad is not None:
+            raise (InvalidTensorGroupNameError if for_group else InvalidTensorNameError)(bad)
         if self._has_tensor(key):
             raise TensorAlreadyExistsError(key)
         if self._has_group(key):
@@ -496,7 +498,7 @@ class Dataset(VersionControlMixin, QueryMixin, LoaderMixin, LinkCredsMixin):
         ``invalid_name`` is raised) and names no tensor or group yet."""
         if posixpath.dirname(key) != posixpath.dirname(new_key):
             raise RenameError(moved_message)
-        if _reserved(new_key.split("/")[-1]):
+        if _reserved(new_key.split("/")[-1]) or _unusable(new_key) is not None:
             raise invalid_name
         if self._has_tensor(new_key):
             raise TensorAlreadyExistsError(new_key)
@@ -1029,6 +1031,20 @@ class Dataset(VersionControlMixin, QueryMixin, LoaderMixin, LinkCredsMixin):
         names = set(super().__dir__())
         names.update(self._rel(k).split("/")[0] for k in self._tensor_keys())
         return sorted(names)
+
+
+#: Longest part of a tensor or group name, in characters.
+MAX_NAME_PART = 255
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _unusable(key: str) -> str | None:
+    """The first part of ``key`` that cannot be a tensor or group name (NUL or other
+    control characters, longer than :data:`MAX_NAME_PART`), else None."""
+    for part in key.split("/"):
+        if _CONTROL.search(part) or len(part) > MAX_NAME_PART:
+            return part
+    return None
 
 
 def _reserved(name: str) -> bool:

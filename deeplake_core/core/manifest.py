@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import secrets
 import time
 import zlib
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from deeplake_core.exceptions import DatasetCorruptError, DatasetFormatError
 
@@ -90,6 +91,17 @@ def new_id(nbytes: int = 20) -> str:
 
 # -- models --------------------------------------------------------------------------
 
+#: Ids that become parts of storage keys: a damaged or hostile file can never make a
+#: key leave its directory (``..``, ``/``) or the dataset root.
+VersionId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8,64}$")]
+BranchName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+TensorId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")]
+#: Seconds since the epoch that ``datetime`` can represent (up to the year 9999).
+Timestamp = Annotated[float, Field(ge=0, le=253402300799, allow_inf_nan=False)]
+_VERSION_ID = re.compile(r"^[0-9a-f]{8,64}$")
+#: Exceptions ``json.loads`` and model validation raise on damaged or hostile input.
+_DECODE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -107,7 +119,7 @@ class Requirement(_Model):
 class TensorEntry(_Model):
     """One tensor in a manifest."""
 
-    tensor_id: str
+    tensor_id: TensorId
     htype: str = "generic"
     #: The engine's ``TensorMeta`` as JSON.
     meta: dict[str, Any] = Field(default_factory=dict)
@@ -160,16 +172,16 @@ class VersionRecord(_Model):
     branch refs alone; ``committed`` and the commit fields are written just before the
     ref moves past the version, so they are informational."""
 
-    version_id: str
-    parent: str | None = None
+    version_id: VersionId
+    parent: VersionId | None = None
     branch: str = DEFAULT_BRANCH
     committed: bool = False
     message: str | None = None
     #: Creation time of the version (client clock, seconds since the epoch).
-    time: float = Field(default_factory=time.time)
+    time: Timestamp = Field(default_factory=time.time)
     #: Other parents of a merge commit (the merged commit ids).
-    merge_parents: list[str] = Field(default_factory=list)
-    commit_time: float | None = None
+    merge_parents: list[VersionId] = Field(default_factory=list)
+    commit_time: Timestamp | None = None
     author: str | None = None
     #: Free-form version metadata (ClearML-style); frozen with the commit.
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -182,7 +194,7 @@ class FormatMarker(_Model):
     format: str = FORMAT_NAME
     format_version: int = FORMAT_VERSION
     created_by: str = ""
-    default_branch: str = DEFAULT_BRANCH
+    default_branch: BranchName = DEFAULT_BRANCH
 
 
 # -- encoding ------------------------------------------------------------------------
@@ -204,7 +216,9 @@ def decode_manifest(data: bytes, where: str) -> Manifest:
         doc = json.loads(data)
         body = doc["manifest"]
         crc = doc["crc32"]
-    except (ValueError, KeyError, TypeError) as exc:
+        if not isinstance(body, dict):
+            raise TypeError("the manifest body is not a JSON object")
+    except _DECODE_ERRORS as exc:
         raise DatasetCorruptError(
             f"manifest {where!r} is unreadable (truncated or damaged: {exc}); "
             "open the dataset with reset=True to fall back to the previous good state"
@@ -228,7 +242,7 @@ def encode_json(model: BaseModel) -> bytes:
 def decode_json(model: type[BaseModel], data: bytes, where: str) -> Any:
     try:
         return model.model_validate(json.loads(data))
-    except (ValueError, ValidationError) as exc:
+    except (*_DECODE_ERRORS, ValidationError) as exc:
         raise DatasetCorruptError(f"metadata file {where!r} is damaged: {exc}") from exc
 
 
@@ -278,12 +292,12 @@ def read_marker(storage: Any) -> FormatMarker:
         raise DatasetCorruptError("the dataset's format marker is missing") from None
     try:
         raw = json.loads(data)
-    except ValueError as exc:
+    except _DECODE_ERRORS as exc:
         raise DatasetCorruptError(f"format marker {MARKER_KEY!r} is damaged: {exc}") from exc
     if not isinstance(raw, dict) or raw.get("format") != FORMAT_NAME:
         raise DatasetCorruptError(f"{MARKER_KEY!r} does not describe a {FORMAT_NAME} dataset")
     check_format_version(raw.get("format_version"), MARKER_KEY)
-    return FormatMarker.model_validate(raw)
+    return decode_json(FormatMarker, data, MARKER_KEY)
 
 
 def read_branch_head(storage: Any, branch: str) -> str | None:
@@ -293,10 +307,10 @@ def read_branch_head(storage: Any, branch: str) -> str | None:
         return None
     try:
         head = json.loads(data)["head"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except _DECODE_ERRORS as exc:
         raise DatasetCorruptError(f"branch ref {branch!r} is damaged: {exc}") from exc
-    if not isinstance(head, str):
-        raise DatasetCorruptError(f"branch ref {branch!r} is damaged")
+    if not isinstance(head, str) or not _VERSION_ID.match(head):
+        raise DatasetCorruptError(f"branch ref {branch!r} is damaged (head {head!r})")
     return head
 
 

@@ -11,13 +11,18 @@ stores never reads them).
 
 Construction contract (used by :func:`deeplake_core.storage.open_storage`): a provider
 class is built with ``cls.from_url(url, creds=..., **options)``; the default calls
-``cls(url, **options)`` and passes ``creds`` only when given. Credentials must never be
-stored in a form that pickling or ``repr`` would reveal.
+``cls(url, **options)`` and passes ``creds`` only when given and the constructor takes
+them (local and memory stores need none and ignore them). Credentials must never be
+stored in a form that pickling or ``repr`` would reveal. The ``durability`` option (one
+of :data:`DURABILITY_MODES`, see ``LocalProvider``) is checked by the default
+``from_url`` and passed on only to providers whose constructor takes it; stores whose
+writes are durable when they return (object stores) or never (memory) ignore it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, MutableMapping, Sequence
@@ -26,6 +31,16 @@ from typing import Any, ClassVar
 from deeplake_core.exceptions import InvalidBytesRequestedError, ReadOnlyModeError
 
 Buffer = bytes | bytearray | memoryview
+
+#: When a provider fsyncs: at ``flush()`` (default), after every write, or never.
+DURABILITY_MODES = ("flush", "always", "never")
+
+
+def _accepts(cls: type, name: str) -> bool:
+    """Whether ``cls(...)`` takes the keyword argument ``name``."""
+    params = inspect.signature(cls).parameters
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
 
 _USERINFO = re.compile(r"(?<=://)[^/@]*@")
 
@@ -55,8 +70,13 @@ class StorageProvider(MutableMapping[str, bytes], ABC):
     @classmethod
     def from_url(cls, url: str, creds: Any = None, **options: Any) -> StorageProvider:
         """Build a provider for ``url`` (the full path or URL, scheme included)."""
-        if creds is not None:
-            options["creds"] = creds
+        if creds is not None and _accepts(cls, "creds"):
+            options["creds"] = creds  # stores that take none (local, memory) ignore them
+        durability = options.pop("durability", None)
+        if durability is not None:
+            check_durability(durability)
+            if _accepts(cls, "durability"):
+                options["durability"] = durability
         return cls(url, **options)
 
     # -- required ---------------------------------------------------------------------
@@ -92,19 +112,20 @@ class StorageProvider(MutableMapping[str, bytes], ABC):
         check_range(start, end)
         return self.get(key)[start:end]
 
-    def read_into(self, key: str, out: Buffer, start: int = 0) -> int:
+    def read_into(self, key: str, out: Buffer | Sequence[Buffer], start: int = 0) -> int:
         """Copy bytes ``[start, start + len(out))`` of the value into the writable
-        buffer ``out``; return how many were copied (fewer when the value ends first).
+        buffer ``out`` (or a list/tuple of buffers, filled in order: a scatter read);
+        return how many were copied (fewer when the value ends first).
 
         Lets a reader fill its own (e.g. preallocated output) memory without an
-        intermediate ``bytes``. The default copies from :meth:`get_range`; providers
+        intermediate ``bytes``, and read a header and a payload into separate buffers
+        with one request. The default copies from :meth:`get_range`; providers
         override it to read straight into ``out``.
         """
-        view = memoryview(out).cast("B")
+        views = buffer_views(out)
         check_range(start, None)
-        data = self.get_range(key, start, start + view.nbytes)
-        view[: len(data)] = data
-        return len(data)
+        data = self.get_range(key, start, start + sum(v.nbytes for v in views))
+        return scatter(data, views)
 
     def set_parts(self, key: str, parts: Sequence[Buffer]) -> None:
         """Store the concatenation of ``parts`` atomically, like :meth:`set`.
@@ -216,6 +237,39 @@ class StorageProvider(MutableMapping[str, bytes], ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({redact_url(self.root)!r})"
+
+
+def buffer_views(out: Buffer | Sequence[Buffer]) -> list[memoryview]:
+    """Flat writable byte views of ``out``: one buffer, or a list/tuple of them."""
+    bufs = out if isinstance(out, list | tuple) else (out,)
+    views = [memoryview(b).cast("B") for b in bufs]
+    for v in views:
+        if v.readonly:
+            raise TypeError("read_into needs writable buffers (e.g. bytearray, numpy arrays)")
+    return views
+
+
+def scatter(data: Buffer, views: Sequence[memoryview]) -> int:
+    """Copy ``data`` into ``views`` in order; return the bytes copied."""
+    src = memoryview(data).cast("B")
+    pos = 0
+    for v in views:
+        if pos >= src.nbytes:
+            break
+        k = min(v.nbytes, src.nbytes - pos)
+        v[:k] = src[pos : pos + k]
+        pos += k
+    return pos
+
+
+def check_durability(durability: str) -> str:
+    """``durability`` if it names a mode of :data:`DURABILITY_MODES`, else ``ValueError``."""
+    if durability not in DURABILITY_MODES:
+        raise ValueError(
+            f"durability must be one of {', '.join(map(repr, DURABILITY_MODES))}, "
+            f"got {durability!r}"
+        )
+    return durability
 
 
 def check_range(start: int | None, end: int | None) -> None:

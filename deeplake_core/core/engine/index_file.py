@@ -19,18 +19,21 @@ length and offset is checked before use.
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 
 import numpy as np
 
-from deeplake_core.exceptions import CorruptIndexError
+from deeplake_core.exceptions import CorruptIndexError, IndexFormatVersionError
 
 MAGIC = b"DLKI"
 INDEX_FORMAT_VERSION = 1
 _HEAD = struct.Struct("<4sHHIIQ")
 _ENTRY = struct.Struct("<16s4sB3xQQQQ")
 _DTYPES = {"<i8", "<u8", "<u4", "|u1"}
+#: Bound on each array dimension (a ``(k, 0)`` array has no bytes to bound it).
+_MAX_DIM = 1 << 48
 
 
 def dump_index(arrays: dict[str, np.ndarray]) -> bytes:
@@ -71,10 +74,10 @@ def load_index(data: bytes | bytearray | memoryview, key: str) -> dict[str, np.n
     if magic != MAGIC:
         raise _corrupt(key, "bad magic bytes (not a deeplake-core index file)")
     if version != INDEX_FORMAT_VERSION:
-        raise _corrupt(
-            key,
-            f"index format version {version} is not supported by this release "
-            f"(supports {INDEX_FORMAT_VERSION}); upgrade deeplake-core",
+        raise IndexFormatVersionError(
+            f"Tensor index file {key!r} has index format version {version}, which is not "
+            f"supported by this release (it reads version {INDEX_FORMAT_VERSION}); open the "
+            "dataset with a deeplake-core release that supports it."
         )
     if total != mv.nbytes:
         raise _corrupt(key, f"file is {mv.nbytes} bytes, header says {total} (cut mid-write?)")
@@ -93,7 +96,12 @@ def load_index(data: bytes | bytearray | memoryview, key: str) -> dict[str, np.n
             raise _corrupt(key, f"array {name!r} has unsupported dtype/ndim")
         shape = (s0, s1)[:ndim]
         dt = np.dtype(code_s)
-        if int(np.prod(shape, dtype=np.uint64)) * dt.itemsize != nbytes or off + nbytes > total:
+        elements = math.prod(shape)  # Python ints: no overflow
+        if (
+            elements * dt.itemsize != nbytes
+            or off + nbytes > total
+            or max(shape, default=0) >= _MAX_DIM
+        ):
             raise _corrupt(key, f"array {name!r} has inconsistent bounds")
         out[name] = (
             np.frombuffer(mv, dtype=dt, count=nbytes // dt.itemsize, offset=off)

@@ -11,10 +11,13 @@ from deeplake_core.core.engine.index_file import dump_index, load_index
 from deeplake_core.core.engine.io import NO_CHUNK
 from deeplake_core.core.engine.meta import TensorMeta
 from deeplake_core.core.engine.types import EngineStats
-from deeplake_core.exceptions import CorruptIndexError
+from deeplake_core.exceptions import CorruptIndexError, IndexFormatVersionError
 from deeplake_core.storage.base import StorageProvider
 
-ENGINE_INDEX_VERSION = 1
+ENGINE_INDEX_VERSION = 2
+#: Bound on physical and logical sample counts read from an index file (far beyond any
+#: real tensor; keeps index arithmetic inside int64).
+MAX_SAMPLES = 1 << 48
 
 
 class IndexState:
@@ -97,8 +100,16 @@ class IndexState:
         a = load_index(data, key)
         try:
             version, nphys, ndim, block, nshapes = (int(v) for v in a["scalars"])
-            if version != ENGINE_INDEX_VERSION or block != chunkfmt.CRC_BLOCK:
-                raise ValueError("unsupported index version or checksum block size")
+            if version != ENGINE_INDEX_VERSION:
+                raise IndexFormatVersionError(
+                    f"Tensor index file {key!r} has engine index version {version}, which "
+                    f"this release does not read (it reads version {ENGINE_INDEX_VERSION}); "
+                    "open the dataset with a deeplake-core release that supports it."
+                )
+            if block != chunkfmt.CRC_BLOCK:
+                raise ValueError(f"checksum block size {block} (expected {chunkfmt.CRC_BLOCK})")
+            if not 0 <= nphys < MAX_SAMPLES:
+                raise ValueError(f"sample count {nphys} is out of range")
             self._nphys = nphys
             nd = None if ndim < 0 else ndim
             if nd is not None and self.meta.ndim is not None and nd != self.meta.ndim:
@@ -124,7 +135,7 @@ class IndexState:
             self._map = SampleMap(a["map_phys"], a["map_lens"])
             self._open_first = nphys
             self._validate_index()
-        except (KeyError, ValueError, IndexError) as exc:
+        except (KeyError, ValueError, IndexError, TypeError) as exc:
             raise CorruptIndexError(
                 f"Tensor index file {key!r} is inconsistent ({exc}); load an earlier version "
                 "of the dataset or restore the file from a copy."
@@ -154,7 +165,7 @@ class IndexState:
         if nc and ((raw < 0).any() or (stored < 0).any()):
             raise ValueError("chunk sizes are negative")
         if not self.meta.chunk_compression and nc:
-            nblocks = -(-raw // chunkfmt.CRC_BLOCK)
+            nblocks = -(-raw // chunkfmt.CRC_BLOCK)  # chunkfmt.n_blocks, vectorised
             if ((c0 + nblocks) > len(self._crcs)).any():
                 raise ValueError("checksum table is shorter than the chunks need")
         if len(self._t_first) != len(self._t_phys) or len(self._t_shape) != len(self._t_phys):
@@ -165,5 +176,50 @@ class IndexState:
         m = self._map
         if len(m.phys) != len(m.lens) or (m.lens <= 0).any():
             raise ValueError("sample map is malformed")
-        if len(m.phys) and (m.phys.min() < 0 or (m.phys + m.lens).max() > self._nphys):
+        if len(m.phys) and (m.phys.min() < 0 or (m.phys > self._nphys - m.lens).any()):
             raise ValueError("sample map points past the physical samples")
+        if m.lens.astype(np.float64).sum() >= MAX_SAMPLES:
+            raise ValueError("the sample map is longer than any tensor can be")
+        self._validate_runs()
+
+    def _validate_runs(self) -> None:
+        """Shape runs, byte-position runs and tiles agree and stay in bounds (a file
+        with a valid checksum may still come from a buggy or hostile writer)."""
+        n = self._nphys
+        sh_starts, sh_vals = self._shapes.starts.view, self._shapes.values.view
+        pos = self._pos.runs.view
+        for what, st in (("shape", sh_starts), ("byte-position", pos[:, 0])):
+            if len(st) and (st[0] != 0 or (np.diff(st) <= 0).any() or st[-1] >= n):
+                raise ValueError(f"{what} runs are not increasing")
+        if len(sh_starts) != len(sh_vals) or (sh_vals < 0).any():
+            raise ValueError("shape runs are malformed")
+        if len(sh_vals) and (np.prod(sh_vals.astype(np.float64), axis=1) >= 2.0**56).any():
+            raise ValueError("a sample shape is absurdly large")
+        tp = self._t_phys.view
+        if len(tp):
+            if tp[0] < 0 or tp[-1] >= n or (np.diff(tp) <= 0).any():
+                raise ValueError("tiled sample positions are malformed")
+            tile = self._t_shape.view
+            if (tile <= 0).any():
+                raise ValueError("tile shapes are not positive")
+            grid = -(-self._shapes.lookup(tp) // tile)
+            need = self._t_first.view + np.prod(grid.astype(np.float64), axis=1)
+            if (need > len(self._tile_ids)).any():
+                raise ValueError("the tile table is shorter than the tiled samples need")
+        if not n:
+            return
+        # Cut the samples into segments inside one shape run, one position run and one
+        # chunk, tiled samples alone: checking each segment's ends checks every sample.
+        cuts = np.unique(np.concatenate([sh_starts, pos[:, 0], self._c_start.view, tp, tp + 1]))
+        cuts = cuts[cuts < n]
+        last = np.append(cuts[1:], n) - 1
+        offs, sizes = self._pos.lookup(cuts)
+        rows = np.searchsorted(self._c_start.view, cuts, side="right") - 1
+        end = offs + (last - cuts + 1) * sizes
+        if (sizes < 0).any() or (offs < 0).any() or (end > self._c_raw.view[rows]).any():
+            raise ValueError("sample bytes lie outside their chunk")
+        dtype = np.dtype(self.meta.dtype) if self.meta.dtype is not None else None
+        if dtype is not None and not self.meta.sample_compression:
+            need = np.prod(self._shapes.lookup(cuts), axis=1) * dtype.itemsize
+            if ((sizes != need) & ~np.isin(cuts, tp)).any():
+                raise ValueError("a sample's byte length disagrees with its shape")

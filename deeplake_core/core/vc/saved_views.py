@@ -115,6 +115,17 @@ class ViewEntry:
 
     def load(self, verbose: bool = True) -> Dataset:
         """The view (read-only)."""
+        from deeplake_core.exceptions import CheckoutError, DatasetCorruptError, DatasetHandlerError
+
+        try:
+            return self._load()
+        except (CheckoutError, DatasetHandlerError, KeyError, IndexError) as exc:
+            raise DatasetCorruptError(
+                f"saved view {self.id!r} refers to data the dataset does not have ({exc}).",
+                action=f"Delete it (ds.delete_view({self.id!r})) and save the view again.",
+            ) from exc
+
+    def _load(self) -> Dataset:
         from deeplake_core.core.vc.tags import open_version
 
         if self.optimized:
@@ -122,22 +133,12 @@ class ViewEntry:
 
             return load(data_path(self._state, self.id), read_only=True, check_integrity=False)
         ds = open_version(self._state, self.commit_id)
-        try:
-            if self._doc.get("group"):
-                ds = ds[self._doc["group"]]
-            if self._doc.get("tensors"):
-                ds = ds[list(self._doc["tensors"])]
-            rows = self._rows()
-            if isinstance(rows, range):
-                return ds[slice(rows.start, rows.stop, rows.step)]
-            return ds[rows]
-        except (KeyError, IndexError) as exc:
-            from deeplake_core.exceptions import DatasetCorruptError
-
-            raise DatasetCorruptError(
-                f"saved view {self.id!r} selects tensors or rows its commit lacks ({exc}).",
-                action=f"Delete it (ds.delete_view({self.id!r})) and save the view again.",
-            ) from exc
+        if self._doc.get("group"):
+            ds = ds[self._doc["group"]]
+        if self._doc.get("tensors"):
+            ds = ds[list(self._doc["tensors"])]
+        rows = self._rows()
+        return ds[slice(rows.start, rows.stop, rows.step)] if isinstance(rows, range) else ds[rows]
 
     def delete(self) -> None:
         """Delete the saved view (and its optimized copy)."""
@@ -199,7 +200,10 @@ def parse_record(data: bytes, where: str, view_id: str) -> dict[str, Any]:
             raise ValueError(f"its id {doc.get('id')!r} differs from the view's key")
         _check_types(doc)
     except (ValueError, TypeError, RecursionError) as exc:
-        raise DatasetCorruptError(f"saved view record {where!r} is damaged: {exc}") from exc
+        raise DatasetCorruptError(
+            f"saved view record {where!r} is damaged: {exc}.",
+            action=f"Delete the view (ds.delete_view({view_id!r})) or restore the file.",
+        ) from exc
     return doc
 
 
@@ -351,7 +355,13 @@ def get_views(state: DatasetState, commit_id: str | None = None) -> list[ViewEnt
 
 
 def delete_view(state: DatasetState, view_id: str) -> None:
-    if not isinstance(view_id, str) or read_view(state, view_id) is None:
+    from deeplake_core.exceptions import DatasetCorruptError
+
+    try:
+        found = isinstance(view_id, str) and read_view(state, view_id) is not None
+    except DatasetCorruptError:
+        found = True  # a damaged record can still be deleted
+    if not found:
         raise KeyError(f"no saved view {view_id!r} in this dataset; see ds.get_views()")
     _check_writable(state)
     storage = state.storage
