@@ -57,23 +57,29 @@ def _np_save(path: str, arr: np.ndarray, fsync: bool) -> None:
 
 
 def _paired(fn: Callable[[], None], ref: Callable[[], None], repeat: int) -> tuple[list, list]:
-    """Times of ``fn`` and ``ref``, run alternately ``repeat`` times each."""
+    """Times of ``fn`` and ``ref``, run alternately ``repeat`` times each (which one
+    goes first alternates too, so neither always inherits the other's after-effects).
+    One unmeasured run of each comes first: the previous phase freed and allocated
+    other memory, and the first touch of memory the VM has not backed yet is slow."""
+    fn()
+    ref()
     tf: list[float] = []
     tr: list[float] = []
-    cpu = [0.0, 0.0]
-    for _ in range(repeat):
-        for i, (f, acc) in enumerate(((fn, tf), (ref, tr))):
+    cpu: list[list[float]] = [[], []]
+    for k in range(repeat):
+        order = [(0, fn, tf), (1, ref, tr)]
+        for i, f, acc in order if k % 2 == 0 else order[::-1]:
             gc.collect()
             c = time.process_time()
             t = time.perf_counter()
             f()
             acc.append(time.perf_counter() - t)
-            cpu[i] += time.process_time() - c
-    CPU[:] = [c / repeat for c in cpu]
+            cpu[i].append(time.process_time() - c)
+    CPU[:] = [statistics.median(c) for c in cpu]
     return tf, tr
 
 
-#: CPU seconds (all threads) per run of the last pair measured by :func:`_paired`.
+#: Median CPU seconds (all threads) per run of the last pair measured by :func:`_paired`.
 CPU = [0.0, 0.0]
 
 
@@ -98,23 +104,19 @@ class Bench:
             shutil.rmtree(self.path, ignore_errors=True)
         self.runs += 1
         self.path = os.path.join(self.work, f"ds{self.runs}")
-        os.environ["DEEPLAKE_CORE_DURABILITY"] = durability
-        try:
-            ds = deeplake.empty(self.path)
-            kw = {}
-            if self.args.chunk_mb:
-                kw["max_chunk_size"] = int(self.args.chunk_mb * 2**20)
-            ds.create_tensor("embedding", dtype="float32", **kw)
-            ds.create_tensor("label", dtype="int32", **kw)
-            b = self.args.batch
-            with ds:
-                for s in range(0, self.args.rows, b):
-                    ds.embedding.extend(self.emb[s : s + b])
-                    ds.label.extend(self.labels[s : s + b])
-            ds.flush()
-            del ds
-        finally:
-            os.environ.pop("DEEPLAKE_CORE_DURABILITY", None)
+        ds = deeplake.empty(self.path, durability=durability)
+        kw = {}
+        if self.args.chunk_mb:
+            kw["max_chunk_size"] = int(self.args.chunk_mb * 2**20)
+        ds.create_tensor("embedding", dtype="float32", **kw)
+        ds.create_tensor("label", dtype="int32", **kw)
+        b = self.args.batch
+        with ds:
+            for s in range(0, self.args.rows, b):
+                ds.embedding.extend(self.emb[s : s + b])
+                ds.label.extend(self.labels[s : s + b])
+        ds.flush()
+        del ds
 
     def save(self, fsync: bool) -> None:
         for name, arr in (("emb.npy", self.emb), ("lab.npy", self.labels)):
@@ -185,6 +187,7 @@ class Bench:
         self.scan()
         self.load()
         self.out.clear()
+        print(f"load(1m) before the timed runs={os.getloadavg()[0]:.2f}")
         mine, ref = _paired(lambda: self.ingest("never"), lambda: self.save(False), a.repeat)
         self.report("ingest (no fsync)", mine, ref, "np.save")
         mine, ref = _paired(lambda: self.ingest("flush"), lambda: self.save(True), a.repeat)

@@ -1040,6 +1040,24 @@ class DatasetFormatError(DeepLakeCoreError):
     """The dataset was written in an on-disk format newer than this release reads."""
 
 
+class ChunkFormatVersionError(CorruptChunkError, DatasetFormatError):
+    """A chunk was written in a chunk format version this release does not read."""
+
+    default_message = (
+        "A chunk was written in a format version this release does not read; open the "
+        "dataset with a deeplake-core release that supports it."
+    )
+
+
+class IndexFormatVersionError(CorruptIndexError, DatasetFormatError):
+    """A tensor index file was written in a format version this release does not read."""
+
+    default_message = (
+        "A tensor index file was written in a format version this release does not read; "
+        "open the dataset with a deeplake-core release that supports it."
+    )
+
+
 class DatasetTooLargeToDelete(DeepLakeCoreError):
     """Deleting a dataset over 1 GB without ``large_ok=True``."""
 

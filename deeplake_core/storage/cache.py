@@ -189,7 +189,7 @@ class LRUCache(StorageProvider):
                 return self.cache_storage.get_range(key, start, end)
         return self.next_storage.get_range(key, start, end)
 
-    def read_into(self, key: str, out: Buffer, start: int = 0) -> int:
+    def read_into(self, key: str, out: Buffer | Sequence[Buffer], start: int = 0) -> int:
         check_range(start, None)
         key = check_key(key)
         with self._lock:

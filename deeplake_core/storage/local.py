@@ -46,7 +46,15 @@ from deeplake_core.exceptions import (
     FileAtPathException,
     InvalidKeyError,
 )
-from deeplake_core.storage.base import Buffer, StorageProvider, check_range
+from deeplake_core.storage.base import (
+    DURABILITY_MODES,
+    Buffer,
+    StorageProvider,
+    buffer_views,
+    check_durability,
+    check_range,
+    scatter,
+)
 from deeplake_core.storage.keys import TEMP_MARKER, check_key, check_prefix
 
 _FILE_SCHEME = "file://"
@@ -104,7 +112,6 @@ def _write_parts(fd: int, parts: Sequence[Buffer]) -> None:
                 written = 0
 
 
-DURABILITY_MODES = ("flush", "always", "never")
 _SYNC_POOL: tuple[int, ThreadPoolExecutor] | None = None
 _sync_pool_lock = threading.Lock()
 
@@ -134,13 +141,8 @@ def _durability(durability: str | None, durable: bool | None) -> str:
     if durability is None:
         if durable is not None:
             return "always" if durable else "never"
-        durability = os.environ.get("DEEPLAKE_CORE_DURABILITY") or "flush"
-    if durability not in DURABILITY_MODES:
-        raise ValueError(
-            f"durability must be one of {', '.join(map(repr, DURABILITY_MODES))}, "
-            f"got {durability!r}"
-        )
-    return durability
+        durability = os.environ.get("DEEPLAKE_CORE_DURABILITY") or DURABILITY_MODES[0]
+    return check_durability(durability)
 
 
 def _pread(fd: int, n: int, offset: int) -> bytes:
@@ -271,9 +273,9 @@ class LocalProvider(StorageProvider):
         finally:
             os.close(fd)
 
-    def read_into(self, key: str, out: Buffer, start: int = 0) -> int:
+    def read_into(self, key: str, out: Buffer | Sequence[Buffer], start: int = 0) -> int:
         check_range(start, None)
-        view = memoryview(out).cast("B")
+        views = [v for v in buffer_views(out) if v.nbytes]
         path = self._path(key)
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
@@ -281,16 +283,21 @@ class LocalProvider(StorageProvider):
             raise self._missing(key, path, exc) from None
         try:
             done = 0
-            while done < view.nbytes:
+            while views:
                 if hasattr(os, "preadv"):
-                    n = os.preadv(fd, [view[done:]], start + done)
+                    n = os.preadv(fd, views[:_IOV_MAX], start + done)
                 else:  # pragma: no cover - Windows
-                    data = _pread(fd, view.nbytes - done, start + done)
-                    view[done : done + len(data)] = data
-                    n = len(data)
+                    data = _pread(fd, views[0].nbytes, start + done)
+                    n = scatter(data, views[:1])
                 if n == 0:
                     break
                 done += n
+                while n and views:  # drop what was filled, keep a partial tail
+                    if n >= views[0].nbytes:
+                        n -= views.pop(0).nbytes
+                    else:
+                        views[0] = views[0][n:]
+                        n = 0
             return done
         except IsADirectoryError:
             raise DirectoryAtPathException(path) from None

@@ -17,11 +17,17 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from deeplake_core.exceptions import MemoryDatasetCanNotBePickledError
-from deeplake_core.storage.base import Buffer, StorageProvider, check_range
+from deeplake_core.storage.base import (
+    Buffer,
+    StorageProvider,
+    buffer_views,
+    check_range,
+    scatter,
+)
 from deeplake_core.storage.keys import check_key, check_prefix
 
 SCHEME = "mem://"
@@ -75,13 +81,11 @@ class MemoryProvider(StorageProvider):
         value = self._store.data[check_key(key)]
         return bytes(memoryview(value)[start:end])
 
-    def read_into(self, key: str, out: Buffer, start: int = 0) -> int:
+    def read_into(self, key: str, out: Buffer | Sequence[Buffer], start: int = 0) -> int:
         check_range(start, None)
-        view = memoryview(out).cast("B")
+        views = buffer_views(out)
         value = self._store.data[check_key(key)]
-        part = memoryview(value)[start : start + view.nbytes]
-        view[: part.nbytes] = part
-        return part.nbytes
+        return scatter(memoryview(value)[start : start + sum(v.nbytes for v in views)], views)
 
     def exists(self, key: str) -> bool:
         return check_key(key) in self._store.data

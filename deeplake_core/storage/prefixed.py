@@ -67,7 +67,7 @@ class PrefixedProvider(StorageProvider):
         except KeyError:
             raise KeyError(key) from None
 
-    def read_into(self, key: str, out: Buffer, start: int = 0) -> int:
+    def read_into(self, key: str, out: Buffer | Sequence[Buffer], start: int = 0) -> int:
         try:
             return self.base.read_into(self._key(key), out, start)
         except KeyError:

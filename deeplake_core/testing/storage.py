@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -164,6 +165,56 @@ class StorageProviderConformance:
                 provider.get_range("r", start, end)
             with pytest.raises(InvalidBytesRequestedError):
                 provider.get_bytes("r", start, end)
+
+    # -- zero-copy paths --------------------------------------------------------------
+    def test_read_into(self, provider: StorageProvider) -> None:
+        value = bytes(range(256)) * 40
+        provider.set("ri/v", value)
+        out = bytearray(1000)
+        assert provider.read_into("ri/v", out) == 1000 and out == value[:1000]
+        assert provider.read_into("ri/v", memoryview(out)[100:300], 5000) == 200
+        assert out[100:300] == value[5000:5200] and out[:100] == value[:100]
+        big = bytearray(len(value) + 50)  # the value ends first: a short count
+        assert provider.read_into("ri/v", big, 10) == len(value) - 10
+        assert big[: len(value) - 10] == value[10:]
+        assert provider.read_into("ri/v", bytearray(4), len(value)) == 0
+        assert provider.read_into("ri/v", bytearray(0), 3) == 0
+        arr = np.zeros(16, np.float32)  # any writable buffer, e.g. a numpy array
+        provider.set("ri/f", np.arange(16, dtype=np.float32).tobytes())
+        assert provider.read_into("ri/f", arr) == 64 and arr.tolist() == list(range(16))
+        head, body, extra = bytearray(10), np.zeros(100, np.uint8), bytearray(7)
+        n = provider.read_into("ri/v", [head, body, extra], len(value) - 113)  # scatter read
+        assert n == 113 and head + body.tobytes() + extra[:3] == value[-113:]
+        assert provider.read_into("ri/v", (bytearray(0), bytearray(2)), 1) == 2
+        with pytest.raises(TypeError):
+            provider.read_into("ri/v", b"read-only bytes")
+        with pytest.raises(KeyError):
+            provider.read_into("ri/missing", bytearray(1))
+        with pytest.raises(InvalidBytesRequestedError):
+            provider.read_into("ri/v", bytearray(1), -1)
+
+    def test_set_parts(self, provider: StorageProvider) -> None:
+        arr = np.arange(1000, dtype=np.int32)
+        parts = [b"head", bytearray(b""), memoryview(arr).cast("B")[40:440], b"tail"]
+        provider.set_parts("sp/k", parts)
+        want = b"head" + arr.tobytes()[40:440] + b"tail"
+        assert provider.get("sp/k") == want and provider.size("sp/k") == len(want)
+        provider.set_parts("sp/k", [b"new"])  # replaces the value whole
+        assert provider.get("sp/k") == b"new"
+        provider.set_parts("sp/empty", [])
+        assert provider.get("sp/empty") == b"" and provider.exists("sp/empty")
+        many = [bytes([i % 256]) * (i % 7) for i in range(1500)]  # beyond writev limits
+        provider.set_parts("sp/many", many)
+        assert provider.get("sp/many") == b"".join(many)
+        arr[10:110] = -1  # the stored value is a copy, not a view of the parts
+        assert provider.get("sp/k") == b"new" and provider.get("sp/many") == b"".join(many)
+        provider.enable_readonly()
+        try:
+            with pytest.raises(ReadOnlyModeError):
+                provider.set_parts("sp/k", [b"x"])
+        finally:
+            provider.disable_readonly()
+        assert provider.get("sp/k") == b"new"
 
     # -- listing ----------------------------------------------------------------------
     def test_list_prefix(self, provider: StorageProvider) -> None:
@@ -373,6 +424,25 @@ def provider_state_machine(
                 return
             end = None if length is None else start + length
             assert self.storage.get_range(key, start, end) == self.model[key][start:end]
+
+        @rule(key=keys, value=_VALUES, cut=st.integers(0, 70))
+        def set_parts(self, key: str, value: bytes, cut: int) -> None:
+            if any(k.startswith(key + "/") or key.startswith(k + "/") for k in self.model):
+                return
+            self.storage.set_parts(key, [value[:cut], memoryview(value)[cut:]])
+            self.model[key] = value
+
+        @rule(key=keys, start=st.integers(0, 70), size=st.integers(0, 70))
+        def read_into(self, key: str, start: int, size: int) -> None:
+            if key not in self.model:
+                return
+            out = bytearray(b"\xee" * size)
+            n = self.storage.read_into(key, out, start)
+            want = self.model[key][start : start + size]
+            assert n == len(want) and bytes(out[:n]) == want
+            parts = [bytearray(size // 3), bytearray(size - size // 3)]
+            assert self.storage.read_into(key, parts, start) == n
+            assert bytes(parts[0] + parts[1])[:n] == want
 
         @rule(prefix=st.sampled_from(["", "a", "a/", "b/c", "dd/", "é"]))
         def list_prefix(self, prefix: str) -> None:

@@ -26,6 +26,7 @@ from deeplake_core.core.engine.index_state import ENGINE_INDEX_VERSION, IndexSta
 from deeplake_core.core.engine.io import FETCH_THREADS, NO_CHUNK, WRITE_BEHIND
 from deeplake_core.core.engine.meta import TensorMeta
 from deeplake_core.core.engine.read_path import ReadPath
+from deeplake_core.core.engine.segments import SegmentOps
 from deeplake_core.core.engine.types import EncodedSample, EngineStats
 from deeplake_core.core.engine.write_path import WritePath
 from deeplake_core.exceptions import ChunkEngineError, CorruptChunkError
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 
-class TensorEngine(IndexState, WritePath, ReadPath):
+class TensorEngine(IndexState, WritePath, ReadPath, SegmentOps):
     """Chunked storage of one tensor. See the module docstring and docs/format.md."""
 
     def __init__(
@@ -57,7 +58,6 @@ class TensorEngine(IndexState, WritePath, ReadPath):
         self.stats = EngineStats()
         self._chunk_prefix = f"tensors/{tensor_id}/chunks/"
         codec_name = meta.chunk_compression or meta.sample_compression
-        self._hlen = chunkfmt.header_length(codec_name)
         self._data_flags = (
             chunkfmt.FLAG_CHUNK_COMPRESSED
             if meta.chunk_compression

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import random
 import secrets
 import threading
+from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -24,6 +28,8 @@ NO_CHUNK = 0
 _POOL: tuple[int, ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()
 _ID_RNG: tuple[int, random.Random] | None = None
+_END = object()
+T = TypeVar("T")
 
 
 def pool() -> ThreadPoolExecutor:
@@ -46,6 +52,60 @@ def done_future(fn: Any, *args: Any) -> Future:
     except Exception as exc:
         fut.set_exception(exc)
     return fut
+
+
+def run_parallel(fn: Callable[[Any], T], items: Sequence[Any], window: int = 0) -> list[T]:
+    """``[fn(x) for x in items]``, run on the I/O pool with at most ``window`` (default
+    twice the pool size) queued at once; this thread runs queued items itself rather
+    than wait idle. The first error (in item order) is raised once every started call
+    has finished, so no call still runs when this returns.
+
+    This thread only ever blocks on a call that is already running, so a pool thread
+    may use this too (for calls that do not themselves wait for queued work)."""
+    if len(items) <= 1:
+        return [fn(x) for x in items]
+    ex = pool()
+    window = window or 2 * FETCH_THREADS
+    todo = iter(items)
+    pending: deque[tuple[Future, Any]] = deque()
+    results: list[T] = []
+    try:
+        for x in itertools.islice(todo, window):
+            pending.append((ex.submit(fn, x), x))
+        while pending:
+            fut, x = pending.popleft()
+            if fut.cancel():  # not started yet: run it here
+                fut = done_future(fn, x)
+            elif not fut.done():  # running: meanwhile run the newest queued item here
+                for i in range(len(pending) - 1, -1, -1):
+                    f, y = pending[i]
+                    if f.cancel():
+                        pending[i] = (done_future(fn, y), y)
+                        break
+            results.append(fut.result())
+            nxt = next(todo, _END)
+            if nxt is not _END:
+                pending.append((ex.submit(fn, nxt), nxt))
+    finally:
+        for fut, _ in pending:
+            fut.cancel()
+        for fut, _ in pending:
+            with contextlib.suppress(Exception):
+                if not fut.cancelled():
+                    fut.result()
+    return results
+
+
+#: Fewest checksum blocks given to one pool task (with 64 KiB blocks: 1 MiB).
+MIN_PIECE_BLOCKS = 16
+
+
+def block_pieces(nblocks: int) -> list[tuple[int, int]]:
+    """``(first, count)`` ranges splitting ``nblocks`` checksum blocks of a chunk over
+    the I/O threads (at least :data:`MIN_PIECE_BLOCKS` blocks each)."""
+    k = max(1, min(FETCH_THREADS, nblocks // MIN_PIECE_BLOCKS))
+    step = max(1, -(-nblocks // k))
+    return [(f, min(step, nblocks - f)) for f in range(0, nblocks, step)]
 
 
 def new_chunk_id() -> int:

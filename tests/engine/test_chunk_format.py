@@ -1,0 +1,272 @@
+"""Chunk format v2: per-block checksums in the header (and the index), verified in
+parallel pieces; every damaged byte and every unknown version is refused."""
+
+from __future__ import annotations
+
+import itertools
+import struct
+import threading
+import zlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deeplake_core.core.engine import TensorEngine, TensorMeta
+from deeplake_core.core.engine import chunk as chunkfmt
+from deeplake_core.core.engine.chunk import CRC_BLOCK
+from deeplake_core.core.engine.index_file import dump_index, load_index
+from deeplake_core.core.engine.io import block_pieces, pool, run_parallel
+from deeplake_core.exceptions import (
+    ChunkFormatVersionError,
+    CorruptChunkError,
+    DatasetFormatError,
+    IndexFormatVersionError,
+)
+
+
+def _reference(payload: bytes) -> list[int]:
+    return [zlib.crc32(payload[i : i + CRC_BLOCK]) for i in range(0, len(payload), CRC_BLOCK)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    size=st.integers(0, 5 * CRC_BLOCK + 3),
+    cuts=st.lists(st.integers(0, 5 * CRC_BLOCK + 3), max_size=6),
+    data=st.data(),
+)
+def test_block_crcs_match_a_reference_across_part_boundaries(size, cuts, data) -> None:
+    payload = np.random.default_rng(size).integers(0, 256, size, np.uint8).tobytes()
+    bounds = sorted({0, size, *(c for c in cuts if c <= size)})
+    parts = [memoryview(payload)[a:b] for a, b in itertools.pairwise(bounds)]
+    want = _reference(payload)
+    assert chunkfmt.block_crcs(parts).tolist() == want
+    n = len(want)
+    first = data.draw(st.integers(0, n))
+    count = data.draw(st.integers(0, n - first))
+    assert chunkfmt.block_crcs(parts, first, count).tolist() == want[first : first + count]
+    out = np.zeros(n, np.uint32)
+    for f, c in block_pieces(n):
+        chunkfmt.block_crcs(parts, f, c, out=out)
+    assert out.tolist() == want
+
+
+@pytest.mark.parametrize("nblocks", [0, 1, 15, 16, 17, 31, 32, 33, 128, 1000])
+def test_block_pieces_cover_every_block_once(nblocks) -> None:
+    pieces = block_pieces(nblocks)
+    covered = [b for f, c in pieces for b in range(f, f + c)]
+    assert covered == list(range(nblocks))
+    assert all(c > 0 for _, c in pieces)
+
+
+@pytest.mark.parametrize("plen", [0, 1, CRC_BLOCK, 3 * CRC_BLOCK + 5])
+@pytest.mark.parametrize("codec", [None, "lz4"])
+def test_header_round_trip_and_length(plen, codec) -> None:
+    payload = bytes(range(256)) * (plen // 256) + b"x" * (plen % 256)
+    head, _ = chunkfmt.chunk_parts(payload, 7, chunkfmt.FLAG_SAMPLE_COMPRESSED, codec)
+    assert len(head) == chunkfmt.header_length(codec, plen) and len(head) % 16 == 0
+    hlen, crcs = chunkfmt.parse_header(head, "k", len(head) + plen, nsamples=7)
+    assert hlen == len(head) and crcs.tolist() == _reference(payload)
+    got, crcs2 = chunkfmt.parse_chunk(head + payload, "k", payload_len=plen)
+    assert bytes(got) == payload and np.array_equal(crcs, crcs2)
+
+
+def test_block_table_is_covered_by_the_header_checksum() -> None:
+    payload = b"a" * (2 * CRC_BLOCK)
+    head, _ = chunkfmt.chunk_parts(payload, 1, 0, None)
+    bad = bytearray(head)
+    bad[-9] ^= 1  # inside the checksum table
+    with pytest.raises(CorruptChunkError, match="header checksum"):
+        chunkfmt.parse_chunk(bytes(bad) + payload, "k")
+
+
+def _rewrite_header(head: bytes, **fields) -> bytes:
+    """``head`` with fixed fields replaced and a valid header checksum."""
+    names = ("magic", "version", "flags", "nlen", "blog", "res", "n", "plen", "hlen", "hcrc")
+    vals = dict(zip(names, struct.unpack_from("<4sHHBBHIQII", head), strict=True))
+    vals.update(fields)
+    fixed = struct.pack("<4sHHBBHIQII", *vals.values())
+    hcrc = zlib.crc32(head[32:], zlib.crc32(fixed[:28]))
+    return fixed[:28] + struct.pack("<I", hcrc) + head[32:]
+
+
+@pytest.mark.parametrize("version", [1, 3, 999])
+def test_unknown_chunk_format_versions_are_refused(version) -> None:
+    payload = b"z" * 100
+    head, _ = chunkfmt.chunk_parts(payload, 1, 0, None)
+    data = _rewrite_header(head, version=version) + payload
+    with pytest.raises(ChunkFormatVersionError, match=f"format version {version}, which is not"):
+        chunkfmt.parse_chunk(data, "k")
+    with pytest.raises(DatasetFormatError):  # also a format error, for callers that ask
+        chunkfmt.parse_chunk(data, "k")
+
+
+def test_other_checksum_block_sizes_are_refused() -> None:
+    payload = b"z" * 100
+    head, _ = chunkfmt.chunk_parts(payload, 1, 0, None)
+    with pytest.raises(CorruptChunkError, match="block size"):
+        chunkfmt.parse_chunk(_rewrite_header(head, blog=20) + payload, "k")
+
+
+# --------------------------------------------------------------------- engine-level
+
+
+ROWS, DIM = 2000, 96  # 384 bytes a row: 3 chunks of 4.5 blocks, the last one shorter
+CHUNK = 9 * CRC_BLOCK // 2
+
+
+def _engine(store):
+    meta = TensorMeta(max_chunk_size=CHUNK)
+    data = np.random.default_rng(3).standard_normal((ROWS, DIM)).astype(np.float32)
+    eng = TensorEngine(store, "t", meta)
+    eng.extend(data)
+    eng.flush("idx")
+    return meta, data
+
+
+def _reload(store, meta):
+    return TensorEngine(store, "t", TensorMeta.model_validate_json(meta.model_dump_json()), "idx")
+
+
+def _chunks(store, meta) -> list[str]:
+    eng = _reload(store, meta)
+    return [eng._row_key(r) for r in range(len(eng._c_ids))]
+
+
+@pytest.fixture
+def written(store):
+    meta, data = _engine(store)
+    return store, meta, data
+
+
+def test_scan_reads_chunks_of_several_blocks(written) -> None:
+    store, meta, data = written
+    eng = _reload(store, meta)
+    assert len(eng._c_ids) >= 3 and int(eng._c_raw.view[0]) > 4 * CRC_BLOCK
+    assert np.array_equal(eng.read(slice(None)), data)
+    assert np.array_equal(eng.read(slice(0, 100)), data[:100])  # one chunk, in pieces
+    eng.check_integrity()
+
+
+def _flip_positions(plen: int) -> list[int]:
+    """Payload offsets to damage: every block's first and last byte, and a middle one."""
+    out = []
+    for b0 in range(0, plen, CRC_BLOCK):
+        end = min(b0 + CRC_BLOCK, plen)
+        out += [b0, (b0 + end) // 2, end - 1]
+    return out
+
+
+@pytest.mark.parametrize("which", [0, -1])
+def test_a_flipped_byte_in_any_block_is_detected_by_every_read(written, which) -> None:
+    store, meta, data = written
+    key = _chunks(store, meta)[which]
+    good = store.data[key]
+    eng = _reload(store, meta)
+    row = which if which >= 0 else len(eng._c_ids) - 1
+    plen = int(eng._c_raw.view[row])
+    hlen = len(good) - plen
+    first_sample = int(eng._c_start.view[row])
+    for pos in _flip_positions(plen):
+        bad = bytearray(good)
+        bad[hlen + pos] ^= 0x20
+        store.data[key] = bytes(bad)
+        fresh = _reload(store, meta)
+        with pytest.raises(CorruptChunkError, match="checksum"):
+            fresh.read(slice(None))  # scan: read into the output, verified in pieces
+        with pytest.raises(CorruptChunkError, match="checksum"):
+            fresh.read_sample(first_sample + pos // (DIM * 4))  # range read of that block
+        with pytest.raises(CorruptChunkError):
+            fresh.check_integrity()
+    store.data[key] = good
+    assert np.array_equal(_reload(store, meta).read(slice(None)), data)
+
+
+@pytest.mark.parametrize("cut", [1, CRC_BLOCK, "header"])
+def test_truncated_chunks_are_detected_by_length(written, cut) -> None:
+    store, meta, _ = written
+    key = _chunks(store, meta)[1]
+    raw = store.data[key]
+    store.data[key] = raw[:40] if cut == "header" else raw[: len(raw) - cut]
+    eng = _reload(store, meta)
+    with pytest.raises(CorruptChunkError):
+        eng.read(slice(None))
+    with pytest.raises(CorruptChunkError):
+        eng.check_integrity()
+
+
+def test_a_consistently_rewritten_chunk_disagrees_with_the_index(written) -> None:
+    """Damage that keeps the chunk self-consistent (payload and header table both
+    rewritten) is still caught: the index keeps its own copy of the block checksums."""
+    store, meta, _ = written
+    key = _chunks(store, meta)[0]
+    eng = _reload(store, meta)
+    plen = int(eng._c_raw.view[0])
+    raw = store.data[key]
+    payload = bytearray(raw[len(raw) - plen :])
+    payload[5] ^= 1
+    head, _ = chunkfmt.chunk_parts(bytes(payload), int(eng._c_start.view[1]), 0, None)
+    store.data[key] = head + bytes(payload)
+    with pytest.raises(CorruptChunkError, match="differ from the index"):
+        _reload(store, meta).read(slice(None))
+    with pytest.raises(CorruptChunkError, match="differ from the index"):
+        _reload(store, meta).check_integrity()
+
+
+def test_unknown_engine_index_versions_are_refused(written) -> None:
+    store, meta, _ = written
+    arrays = load_index(store.data["idx"], "idx")
+    arrays["scalars"][0] = 99
+    store.data["idx"] = dump_index(arrays)
+    with pytest.raises(IndexFormatVersionError, match="engine index version 99"):
+        _reload(store, meta)
+    raw = bytearray(dump_index(arrays))
+    raw[4] = 7  # the container's own version
+    store.data["idx"] = bytes(raw)
+    with pytest.raises(IndexFormatVersionError, match="index format version 7"):
+        _reload(store, meta)
+
+
+def test_version_errors_are_listed_by_check_integrity(written) -> None:
+    store, meta, _ = written
+    key = _chunks(store, meta)[1]
+    raw = store.data[key]
+    hlen = struct.unpack_from("<I", raw, 24)[0]
+    store.data[key] = _rewrite_header(raw[:hlen], version=9) + raw[hlen:]
+    with pytest.raises(CorruptChunkError, match="format version 9"):
+        _reload(store, meta).check_integrity()
+
+
+# --------------------------------------------------------------------- run_parallel
+
+
+def test_run_parallel_keeps_order_and_raises_the_first_error() -> None:
+    assert run_parallel(lambda x: x * x, list(range(50))) == [x * x for x in range(50)]
+    active = [0]
+    lock = threading.Lock()
+
+    def fn(x):
+        with lock:
+            active[0] += 1
+        try:
+            if x in (7, 30):
+                raise ValueError(x)
+            return x
+        finally:
+            with lock:
+                active[0] -= 1
+
+    with pytest.raises(ValueError, match="7"):
+        run_parallel(fn, list(range(50)))
+    assert active[0] == 0  # nothing still running once it returns
+
+
+def test_run_parallel_nested_on_pool_threads_does_not_deadlock() -> None:
+    """Pool tasks that each run pieces on the same pool (as chunk writes do)."""
+
+    def outer(i):
+        return sum(run_parallel(lambda j: i * j, list(range(8))))
+
+    futs = [pool().submit(outer, i) for i in range(12)]
+    assert [f.result(timeout=60) for f in futs] == [i * 28 for i in range(12)]
