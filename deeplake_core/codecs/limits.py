@@ -18,6 +18,8 @@ class DecodeLimit:
         self.default = default
         self.minimum = minimum
         self._override: int | None = None
+        #: (raw environment value, parsed limit) last read: parse only when it changes
+        self._cached: tuple[str | None, int] = (None, default)
 
     def get(self) -> int:
         """The limit in force (``ValueError`` if the variable is not an integer)."""
@@ -26,10 +28,15 @@ class DecodeLimit:
         value = os.environ.get(self.env_var)
         if not value:
             return self.default
+        cached = self._cached
+        if cached[0] == value:
+            return cached[1]
         try:
-            return int(value)
+            limit = int(value)
         except ValueError:
             raise ValueError(f"{self.env_var} must be an integer, got {value!r}") from None
+        self._cached = (value, limit)
+        return limit
 
     def set(self, value: int | None) -> None:
         """Set the limit for this process; ``None`` goes back to the variable or default."""

@@ -407,24 +407,42 @@ class JpegCodec(PillowCodec):
     fast_info = staticmethod(headers.jpeg_info)
 
     def decode(self, data: bytes | memoryview, config: Any = None) -> np.ndarray:
+        arr = self._sj_decode(data, None)
+        return super().decode(data, config) if arr is None else arr
+
+    def decode_into(self, data: bytes | memoryview, out: np.ndarray) -> np.ndarray:
+        """Decode into ``out`` (a C-contiguous uint8 array holding exactly the image's
+        pixels) when simplejpeg can, and return it; otherwise a freshly decoded array
+        (the caller checks its shape). Lets batched reads fill one large buffer."""
+        arr = self._sj_decode(data, out)
+        return super().decode(data) if arr is None else arr
+
+    def _sj_decode(self, data: bytes | memoryview, out: np.ndarray | None) -> np.ndarray | None:
+        """The pixels decoded by simplejpeg (into ``out`` if given), or None when the
+        file is one for Pillow (or ``out`` does not fit it)."""
         sj = _simplejpeg()
         frame = headers.jpeg_frame(data) if sj is not None else None
         if frame is None:
-            return super().decode(data, config)
+            return None
         marker, precision, h, w, comps = frame
         if marker not in _SJ_FRAMES or precision != 8 or h == 0 or w == 0 or comps not in (1, 3):
-            return super().decode(data, config)
+            return None
+        n = h * w * (1 if comps == 1 else 3)
+        if out is not None and (out.dtype != np.uint8 or out.size != n):
+            return None
         shape = (h, w) if comps == 1 else (h, w, 3)
         limits.check(shape, 1)  # from the header, before any pixel is decoded
         try:
-            arr = sj.decode_jpeg(data, colorspace="GRAY" if comps == 1 else "RGB", strict=True)
+            arr = sj.decode_jpeg(
+                data, colorspace="GRAY" if comps == 1 else "RGB", strict=True, buffer=out
+            )
         except (ValueError, TypeError, MemoryError):
             # warnings (truncated data, stray bytes) or layouts libjpeg-turbo's simple
             # API refuses: Pillow decides (tolerant where it is, same errors otherwise)
-            return super().decode(data, config)
-        if arr.size != h * w * (1 if comps == 1 else 3):
+            return None
+        if arr.size != n:
             raise CorruptedSampleError(self.name)
-        return arr.reshape(shape)
+        return out if out is not None else arr.reshape(shape)
 
     def _encode_checked(self, arr: np.ndarray, mode: str) -> bytes:
         sj = _simplejpeg()

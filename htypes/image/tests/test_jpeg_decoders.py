@@ -255,3 +255,53 @@ def test_loader_pil_decode_method_still_gives_pil_images() -> None:
     assert len(got) == 3 and all(isinstance(im, Image.Image) for im in got)
     for i, im in enumerate(got):
         assert np.array_equal(np.asarray(im), ds.images[i].numpy())
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_decode_into_fills_the_given_buffer(channels) -> None:
+    data = _pil_jpeg(_photo(20, 28, seed=3, channels=channels))
+    shape = (20, 28) if channels == 1 else (20, 28, 3)
+    out = np.zeros(shape, np.uint8)
+    assert CODEC.decode_into(data, out) is out
+    np.testing.assert_array_equal(out, CODEC.decode(data))
+    wrong = np.zeros((20, 27, channels), np.uint8)  # does not fit: a fresh array instead
+    got = CODEC.decode_into(data, wrong)
+    assert got is not wrong and not wrong.any()
+    np.testing.assert_array_equal(got, CODEC.decode(data))
+
+
+def test_decode_into_hands_pillow_files_back_fresh(calls) -> None:
+    cmyk = Image.fromarray(_photo(16, 24)).convert("CMYK")
+    out = io.BytesIO()
+    cmyk.save(out, format="JPEG")
+    buf = np.zeros((16, 24, 4), np.uint8)
+    calls.clear()
+    got = CODEC.decode_into(out.getvalue(), buf)
+    assert calls == ["pil"] and got is not buf and got.shape == (16, 24, 4)
+
+
+def test_batched_reads_share_slabs_and_match_single_reads(tmp_path, monkeypatch) -> None:
+    import deeplake_core as deeplake
+    from deeplake_core.core.engine import read_path
+
+    monkeypatch.setattr(read_path, "_SLAB_BYTES", 3000)  # several samples per slab
+    ds = deeplake.empty(str(tmp_path / "ds"))
+    for channels in (1, 3):
+        col = ds.create_tensor(f"c{channels}", htype="image", sample_compression="jpeg")
+        files = []
+        for i in range(9):
+            files.append(tmp_path / f"{channels}_{i}.jpg")
+            files[-1].write_bytes(_pil_jpeg(_photo(20 + i % 3, 16, seed=i, channels=channels)))
+        col.extend([deeplake.read(str(f)) for f in files])
+    Image.fromarray(_photo(12, 16)).convert("CMYK").save(tmp_path / "cmyk.jpg", format="JPEG")
+    ds.c3.append(np.zeros((0, 0, 3), np.uint8))
+    ds.c3.append(deeplake.read(str(tmp_path / "cmyk.jpg")))
+    for col, n in ((ds.c1, 9), (ds.c3, 11)):
+        got = col.numpy(aslist=True)
+        assert len(got) == n
+        for i, arr in enumerate(got):
+            want = col[i].numpy()
+            assert arr.shape == want.shape and arr.dtype == np.uint8
+            np.testing.assert_array_equal(arr, want)
+        assert got[0].base is not None and got[0].base is got[1].base  # one slab
+    assert got[9].shape == (0, 0, 3) and got[10].shape == (12, 16, 4)
