@@ -9,6 +9,7 @@ the caller asks Pillow instead.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -24,17 +25,20 @@ def _shape(h: int, w: int, channels: int) -> tuple[int, ...]:
     return (h, w) if channels == 1 else (h, w, channels)
 
 
-def jpeg_frame(data: bytes | memoryview) -> tuple[int, int, int, int, int] | None:
-    """(SOF marker, precision, height, width, components) from a JPEG's frame header,
-    or None when the markers are malformed or a scan starts before any frame header."""
-    mv = memoryview(data)
+def _jpeg_segments(mv: memoryview) -> Iterator[tuple[int | None, int]]:
+    """Walk a JPEG's marker segments after SOI: yield ``(marker, offset)`` for each
+    segment that has a length field, the start of scan (0xDA) included; yield
+    ``(None, offset)`` once and stop when the markers are malformed; stop quietly at the
+    end of the data. Callers stop at the segment they need."""
     n = len(mv)
     if n < 4 or mv[0] != 0xFF or mv[1] != 0xD8:
-        return None
+        yield None, 0
+        return
     i = 2
     while i + 4 <= n:
         if mv[i] != 0xFF:
-            return None
+            yield None, i
+            return
         marker = mv[i + 1]
         if marker == 0xFF:  # fill byte
             i += 1
@@ -42,15 +46,30 @@ def jpeg_frame(data: bytes | memoryview) -> tuple[int, int, int, int, int] | Non
         if marker in _STANDALONE:
             i += 2
             continue
+        yield marker, i
         (length,) = struct.unpack_from(">H", mv, i + 2)
+        if length < 2:
+            yield None, i
+            return
+        i += 2 + length
+
+
+def _is_exif(mv: memoryview, i: int) -> bool:
+    return bytes(mv[i + 4 : i + 10]) == b"Exif\x00\x00"
+
+
+def jpeg_frame(data: bytes | memoryview) -> tuple[int, int, int, int, int] | None:
+    """(SOF marker, precision, height, width, components) from a JPEG's frame header,
+    or None when the markers are malformed or a scan starts before any frame header."""
+    mv = memoryview(data)
+    for marker, i in _jpeg_segments(mv):
+        if marker is None or marker == 0xDA:
+            return None
         if marker in _SOF:
-            if i + 10 > n:
+            if i + 10 > len(mv):
                 return None
             precision, h, w, comps = struct.unpack_from(">BHHB", mv, i + 4)
             return marker, precision, h, w, comps
-        if marker == 0xDA or length < 2:  # scan start before any frame header
-            return None
-        i += 2 + length
     return None
 
 
@@ -69,29 +88,17 @@ def jpeg_info(data: bytes | memoryview) -> tuple[tuple[int, ...], np.dtype, bool
     """(shape, dtype, has Exif) of a JPEG in one walk over its markers, or None when
     :func:`jpeg_shape` or :func:`jpeg_has_exif` would give None."""
     mv = memoryview(data)
-    n = len(mv)
-    if n < 4 or mv[0] != 0xFF or mv[1] != 0xD8:
-        return None
-    i = 2
     exif = False
     shape: tuple[tuple[int, ...], np.dtype] | None = None
-    while i + 4 <= n:
-        if mv[i] != 0xFF:
+    for marker, i in _jpeg_segments(mv):
+        if marker is None:
             return None
-        marker = mv[i + 1]
-        if marker == 0xFF:
-            i += 1
-            continue
-        if marker in _STANDALONE:
-            i += 2
-            continue
-        if marker == 0xE1 and bytes(mv[i + 4 : i + 10]) == b"Exif\x00\x00":
+        if marker == 0xE1 and _is_exif(mv, i):
             exif = True
         if marker == 0xDA:
             return (shape[0], shape[1], exif) if shape is not None else None
-        (length,) = struct.unpack_from(">H", mv, i + 2)
         if shape is None and marker in _SOF:
-            if i + 10 > n:
+            if i + 10 > len(mv):
                 return None
             precision, h, w, comps = struct.unpack_from(">BHHB", mv, i + 4)
             if precision != 8 or h == 0 or w == 0 or comps not in (1, 3, 4):
@@ -99,37 +106,19 @@ def jpeg_info(data: bytes | memoryview) -> tuple[tuple[int, ...], np.dtype, bool
             shape = _shape(h, w, comps), _U8
             if exif:
                 return shape[0], shape[1], True
-        if length < 2:
-            return None
-        i += 2 + length
     return None
 
 
 def jpeg_has_exif(data: bytes | memoryview) -> bool | None:
     """Whether a JPEG carries an Exif (APP1) segment; None if the markers are unusual."""
     mv = memoryview(data)
-    n = len(mv)
-    if n < 4 or mv[0] != 0xFF or mv[1] != 0xD8:
-        return None
-    i = 2
-    while i + 4 <= n:
-        if mv[i] != 0xFF:
+    for marker, i in _jpeg_segments(mv):
+        if marker is None:
             return None
-        marker = mv[i + 1]
-        if marker == 0xFF:
-            i += 1
-            continue
-        if marker in _STANDALONE:
-            i += 2
-            continue
-        if marker == 0xE1 and bytes(mv[i + 4 : i + 10]) == b"Exif\x00\x00":
+        if marker == 0xE1 and _is_exif(mv, i):
             return True
         if marker == 0xDA:
             return False
-        (length,) = struct.unpack_from(">H", mv, i + 2)
-        if length < 2:
-            return None
-        i += 2 + length
     return None
 
 
