@@ -21,7 +21,7 @@ and an in-memory dict model.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -43,7 +43,7 @@ from deeplake_core.exceptions import (
     InvalidKeyError,
     ReadOnlyModeError,
 )
-from deeplake_core.storage.base import StorageProvider
+from deeplake_core.storage.base import Buffer, StorageProvider, check_range
 
 #: Keys every provider must refuse (they could escape the root or are malformed).
 UNSAFE_KEYS = [
@@ -62,6 +62,37 @@ UNSAFE_KEYS = [
     "a/",
     "./",
 ]
+
+
+class DictStore(StorageProvider):
+    """The smallest StorageProvider: a plain dict with real byte-range reads and no key
+    checks, so tests can reach into ``.data`` to damage or inspect stored bytes."""
+
+    def __init__(self, data: dict[str, bytes] | None = None) -> None:
+        self.root = "dict://"
+        self.data: dict[str, bytes] = dict(data or {})
+
+    def get(self, key: str) -> bytes:
+        return self.data[key]
+
+    def get_range(self, key: str, start: int, end: int | None = None) -> bytes:
+        check_range(start, end)
+        return self.data[key][start:end]
+
+    def set(self, key: str, value: Buffer) -> None:
+        self.data[key] = bytes(value)
+
+    def delete(self, key: str) -> None:
+        del self.data[key]
+
+    def list_prefix(self, prefix: str = "") -> Iterator[str]:
+        return iter([k for k in self.data if k.startswith(prefix)])
+
+    def exists(self, key: str) -> bool:
+        return key in self.data
+
+    def size(self, key: str) -> int:
+        return len(self.data[key])
 
 
 class StorageProviderConformance:

@@ -2,41 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from deeplake_core.storage.base import Buffer, StorageProvider, check_range
-
-
-class DictStorage(StorageProvider):
-    """The smallest StorageProvider: a dict, with real byte-range reads."""
-
-    def __init__(self) -> None:
-        self.root = "dict://"
-        self.data: dict[str, bytes] = {}
-
-    def get(self, key: str) -> bytes:
-        return self.data[key]
-
-    def get_range(self, key: str, start: int, end: int | None = None) -> bytes:
-        check_range(start, end)
-        return self.data[key][start:end]
-
-    def set(self, key: str, value: Buffer) -> None:
-        self.data[key] = bytes(value)
-
-    def delete(self, key: str) -> None:
-        del self.data[key]
-
-    def list_prefix(self, prefix: str = "") -> Iterator[str]:
-        return iter([k for k in self.data if k.startswith(prefix)])
-
-    def exists(self, key: str) -> bool:
-        return key in self.data
-
-    def size(self, key: str) -> int:
-        return len(self.data[key])
+from deeplake_core.storage.base import Buffer
+from deeplake_core.testing.storage import DictStore as DictStorage
 
 
 class CountingStorage(DictStorage):

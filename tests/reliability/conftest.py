@@ -1,42 +1,10 @@
-"""Shared helpers of the reliability suite: a dict store and a memory/time guard."""
+"""Shared helpers of the reliability suite: a memory/time guard."""
 
 from __future__ import annotations
 
 import contextlib
 import tracemalloc
 from collections.abc import Iterator
-
-from deeplake_core.storage.base import Buffer, StorageProvider, check_range
-
-
-class DictStore(StorageProvider):
-    """A plain dict behind the StorageProvider interface (real byte-range reads)."""
-
-    def __init__(self, data: dict[str, bytes] | None = None) -> None:
-        self.root = "dict://"
-        self.data: dict[str, bytes] = dict(data or {})
-
-    def get(self, key: str) -> bytes:
-        return self.data[key]
-
-    def get_range(self, key: str, start: int, end: int | None = None) -> bytes:
-        check_range(start, end)
-        return self.data[key][start:end]
-
-    def set(self, key: str, value: Buffer) -> None:
-        self.data[key] = bytes(value)
-
-    def delete(self, key: str) -> None:
-        del self.data[key]
-
-    def list_prefix(self, prefix: str = "") -> Iterator[str]:
-        return iter([k for k in self.data if k.startswith(prefix)])
-
-    def exists(self, key: str) -> bool:
-        return key in self.data
-
-    def size(self, key: str) -> int:
-        return len(self.data[key])
 
 
 @contextlib.contextmanager

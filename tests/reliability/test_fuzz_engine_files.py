@@ -27,8 +27,9 @@ from deeplake_core.exceptions import (
     DynamicTensorNumpyError,
     SampleDecompressionError,
 )
+from deeplake_core.testing.storage import DictStore
 
-from .conftest import DictStore, bounded_memory
+from .conftest import bounded_memory
 
 #: What a reader may raise on a damaged tensor: the engine's corruption errors, the
 #: "shapes differ" refusal when a hostile index makes shapes ragged, and the codec's
