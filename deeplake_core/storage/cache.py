@@ -38,7 +38,7 @@ import os
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from deeplake_core.storage.base import Buffer, StorageProvider, check_range
@@ -247,15 +247,35 @@ class LRUCache(StorageProvider):
             self._epoch += 1
             self._insert_in_cache(key, data, dirty=True)
 
-    def _write_through(self, key: str, parts: Sequence[Buffer]) -> None:
-        """Write a streaming value to the next layer, after every dirty key written
-        before it; the write itself runs without holding the lock."""
+    def set_streamed(
+        self,
+        key: str,
+        size: int,
+        head_len: int,
+        body: Iterable[Buffer],
+        head: Callable[[], Buffer],
+    ) -> None:
+        if size >= self.stream_threshold or size > self.cache_size:
+            self.check_readonly()
+            key = check_key(key)
+            nxt = self.next_storage
+            self._write_through(key, lambda: nxt.set_streamed(key, size, head_len, body, head))
+            return
+        super().set_streamed(key, size, head_len, body, head)  # cached like set_parts
+
+    def _write_through(self, key: str, parts: Sequence[Buffer] | Callable[[], None]) -> None:
+        """Write a streaming value (``parts``, or a call that writes it) to the next
+        layer, after every dirty key written before it; the write itself runs without
+        holding the lock."""
         with self._lock:
             self._epoch += 1
             self._drop(key)
             self._flush_dirty()
         try:
-            self.next_storage.set_parts(key, parts)
+            if callable(parts):
+                parts()
+            else:
+                self.next_storage.set_parts(key, parts)
         finally:
             with self._lock:  # a miss read concurrently must not cache the old value
                 self._epoch += 1

@@ -35,11 +35,13 @@ import contextlib
 import errno
 import os
 import shutil
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from deeplake_core.exceptions import (
     DirectoryAtPathException,
@@ -53,6 +55,8 @@ from deeplake_core.storage.base import (
     buffer_views,
     check_durability,
     check_range,
+    check_streamed_size,
+    checked_head,
     scatter,
 )
 from deeplake_core.storage.keys import TEMP_MARKER, check_key, check_prefix
@@ -93,9 +97,40 @@ def _write_all(fd: int, data: Buffer) -> None:
 _IOV_MAX = 512  # well below every platform's limit
 
 
+#: Files at least this large get their blocks reserved before they are written.
+PREALLOCATE_MIN = 1 << 20
+_FALLOCATE: Any = None
+
+
+def _preallocate(fd: int, nbytes: int) -> None:
+    """Reserve ``nbytes`` of disk blocks for the new file ``fd`` before writing it, as
+    ``numpy.ndarray.tofile`` does: on ext4 and xfs a large write into reserved blocks
+    costs about a third less CPU than one that allocates as it goes. Linux
+    ``fallocate(FALLOC_FL_KEEP_SIZE)`` only: the file size is left alone, and a
+    filesystem without support (or another OS) simply skips it."""
+    global _FALLOCATE
+    if _FALLOCATE is None:
+        _FALLOCATE = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                fn = ctypes.CDLL(None, use_errno=True).fallocate
+                fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+                fn.restype = ctypes.c_int
+                _FALLOCATE = fn
+            except (OSError, AttributeError):
+                pass
+    if _FALLOCATE:
+        _FALLOCATE(fd, 1, 0, nbytes)  # 1 = FALLOC_FL_KEEP_SIZE; failure is harmless
+
+
 def _write_parts(fd: int, parts: Sequence[Buffer]) -> None:
     """Write ``parts`` back to back with as few ``writev`` calls as possible."""
     views = [v for v in (memoryview(p).cast("B") for p in parts) if v.nbytes]
+    total = sum(v.nbytes for v in views)
+    if total >= PREALLOCATE_MIN:
+        _preallocate(fd, total)
     if not hasattr(os, "writev"):  # pragma: no cover - Windows
         for v in views:
             _write_all(fd, v)
@@ -110,6 +145,25 @@ def _write_parts(fd: int, parts: Sequence[Buffer]) -> None:
             else:
                 views[0] = views[0][written:]
                 written = 0
+
+
+def _write_streamed(
+    fd: int, size: int, head_len: int, body: Iterable[Buffer], head: Callable[[], Buffer]
+) -> None:
+    """Write each piece of ``body`` from offset ``head_len`` on as it is produced, then
+    the head at offset 0 (see ``StorageProvider.set_streamed``)."""
+    if size >= PREALLOCATE_MIN:
+        _preallocate(fd, size)
+    os.lseek(fd, head_len, os.SEEK_SET)
+    n = head_len
+    for piece in body:
+        view = memoryview(piece).cast("B")
+        _write_all(fd, view)
+        n += view.nbytes
+    check_streamed_size(size, n)
+    value = checked_head(head, head_len)
+    os.lseek(fd, 0, os.SEEK_SET)
+    _write_all(fd, value)
 
 
 _SYNC_POOL: tuple[int, ThreadPoolExecutor] | None = None
@@ -416,9 +470,9 @@ class LocalProvider(StorageProvider):
                 _fsync_dir(d)
 
     # -- writes -----------------------------------------------------------------------
-    def _temp_file(self, path: str, parts: Sequence[Buffer], sync: bool) -> str:
-        """Write ``parts`` to a new temporary file next to ``path`` (fsynced if
-        ``sync``); return its name."""
+    def _temp_file(self, path: str, write: Callable[[int], None], sync: bool) -> str:
+        """Create a new temporary file next to ``path``, fill it with ``write(fd)``
+        (fsynced if ``sync``); return its name."""
         directory = os.path.dirname(path)
         tmp = os.path.join(directory, f"{TEMP_MARKER}-{uuid.uuid4().hex}")
         for attempt in range(5):
@@ -432,7 +486,7 @@ class LocalProvider(StorageProvider):
             except (FileExistsError, NotADirectoryError):
                 raise FileAtPathException(self._file_in_the_way(directory)) from None
         try:
-            _write_parts(fd, parts)
+            write(fd)
             if sync:
                 os.fsync(fd)
         except BaseException:
@@ -454,11 +508,25 @@ class LocalProvider(StorageProvider):
         self.set_parts(key, (value,))
 
     def set_parts(self, key: str, parts: Sequence[Buffer]) -> None:
+        self._replace(key, lambda fd: _write_parts(fd, parts))
+
+    def set_streamed(
+        self,
+        key: str,
+        size: int,
+        head_len: int,
+        body: Iterable[Buffer],
+        head: Callable[[], Buffer],
+    ) -> None:
+        self._replace(key, lambda fd: _write_streamed(fd, size, head_len, body, head))
+
+    def _replace(self, key: str, write: Callable[[int], None]) -> None:
+        """Atomically replace the file of ``key`` by one filled with ``write(fd)``."""
         self.check_readonly()
         path = self._check_is_file(key)
         mode = self.durability
         replaced = mode == "flush" and os.path.lexists(path)
-        tmp = self._temp_file(path, parts, sync=mode == "always" or replaced)
+        tmp = self._temp_file(path, write, sync=mode == "always" or replaced)
         try:
             os.replace(tmp, path)
         except OSError as exc:
@@ -474,7 +542,9 @@ class LocalProvider(StorageProvider):
         path = self._check_is_file(key)
         if os.path.lexists(path):
             return False
-        tmp = self._temp_file(path, (value,), sync=self.durability == "always")
+        tmp = self._temp_file(
+            path, lambda fd: _write_parts(fd, (value,)), sync=self.durability == "always"
+        )
         try:
             try:
                 os.link(tmp, path)

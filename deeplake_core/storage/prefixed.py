@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from deeplake_core.exceptions import InvalidKeyError
 from deeplake_core.storage.base import Buffer, StorageProvider
@@ -76,6 +76,17 @@ class PrefixedProvider(StorageProvider):
     def set_parts(self, key: str, parts: Sequence[Buffer]) -> None:
         self.check_readonly()
         self.base.set_parts(self._key(key), parts)
+
+    def set_streamed(
+        self,
+        key: str,
+        size: int,
+        head_len: int,
+        body: Iterable[Buffer],
+        head: Callable[[], Buffer],
+    ) -> None:
+        self.check_readonly()
+        self.base.set_streamed(self._key(key), size, head_len, body, head)
 
     def set(self, key: str, value: Buffer) -> None:
         self.check_readonly()

@@ -1,5 +1,5 @@
-"""Chunk format v2: per-block checksums in the header (and the index), verified in
-parallel pieces; every damaged byte and every unknown version is refused."""
+"""Chunk format v3: per-block XXH3-64 checksums in the header (and the index); every
+damaged byte and every unknown version is refused."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ import zlib
 
 import numpy as np
 import pytest
+import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deeplake_core.core.engine import TensorEngine, TensorMeta
 from deeplake_core.core.engine import chunk as chunkfmt
-from deeplake_core.core.engine.chunk import CRC_BLOCK
+from deeplake_core.core.engine.chunk import SUM_BLOCK
 from deeplake_core.core.engine.index_file import dump_index, load_index
-from deeplake_core.core.engine.io import block_pieces, pool, run_parallel
+from deeplake_core.core.engine.io import pool, run_parallel
 from deeplake_core.exceptions import (
     ChunkFormatVersionError,
     CorruptChunkError,
@@ -27,53 +28,49 @@ from deeplake_core.exceptions import (
 
 
 def _reference(payload: bytes) -> list[int]:
-    return [zlib.crc32(payload[i : i + CRC_BLOCK]) for i in range(0, len(payload), CRC_BLOCK)]
+    h = xxhash.xxh3_64_intdigest
+    return [h(payload[i : i + SUM_BLOCK]) for i in range(0, len(payload), SUM_BLOCK)]
+
+
+def test_block_checksum_is_xxh3_64_with_seed_0() -> None:
+    """Pins the format's checksum to published XXH3-64 values (not just to itself)."""
+    assert chunkfmt.block_sums([b"x"]).tolist() == [xxhash.xxh3_64_intdigest(b"x", seed=0)]
+    assert xxhash.xxh3_64_intdigest(b"") == 0x2D06800538D394C2
+    assert chunkfmt.block_sums([b""]).tolist() == []
 
 
 @settings(max_examples=40, deadline=None)
 @given(
-    size=st.integers(0, 5 * CRC_BLOCK + 3),
-    cuts=st.lists(st.integers(0, 5 * CRC_BLOCK + 3), max_size=6),
+    size=st.integers(0, 5 * SUM_BLOCK + 3),
+    cuts=st.lists(st.integers(0, 5 * SUM_BLOCK + 3), max_size=6),
     data=st.data(),
 )
-def test_block_crcs_match_a_reference_across_part_boundaries(size, cuts, data) -> None:
+def test_block_sums_match_a_reference_across_part_boundaries(size, cuts, data) -> None:
     payload = np.random.default_rng(size).integers(0, 256, size, np.uint8).tobytes()
     bounds = sorted({0, size, *(c for c in cuts if c <= size)})
     parts = [memoryview(payload)[a:b] for a, b in itertools.pairwise(bounds)]
     want = _reference(payload)
-    assert chunkfmt.block_crcs(parts).tolist() == want
+    assert chunkfmt.block_sums(parts).tolist() == want
     n = len(want)
     first = data.draw(st.integers(0, n))
     count = data.draw(st.integers(0, n - first))
-    assert chunkfmt.block_crcs(parts, first, count).tolist() == want[first : first + count]
-    out = np.zeros(n, np.uint32)
-    for f, c in block_pieces(n):
-        chunkfmt.block_crcs(parts, f, c, out=out)
-    assert out.tolist() == want
+    assert chunkfmt.block_sums(parts, first, count).tolist() == want[first : first + count]
 
 
-@pytest.mark.parametrize("nblocks", [0, 1, 15, 16, 17, 31, 32, 33, 128, 1000])
-def test_block_pieces_cover_every_block_once(nblocks) -> None:
-    pieces = block_pieces(nblocks)
-    covered = [b for f, c in pieces for b in range(f, f + c)]
-    assert covered == list(range(nblocks))
-    assert all(c > 0 for _, c in pieces)
-
-
-@pytest.mark.parametrize("plen", [0, 1, CRC_BLOCK, 3 * CRC_BLOCK + 5])
+@pytest.mark.parametrize("plen", [0, 1, SUM_BLOCK, 3 * SUM_BLOCK + 5])
 @pytest.mark.parametrize("codec", [None, "lz4"])
 def test_header_round_trip_and_length(plen, codec) -> None:
     payload = bytes(range(256)) * (plen // 256) + b"x" * (plen % 256)
     head, _ = chunkfmt.chunk_parts(payload, 7, chunkfmt.FLAG_SAMPLE_COMPRESSED, codec)
     assert len(head) == chunkfmt.header_length(codec, plen) and len(head) % 16 == 0
-    hlen, crcs = chunkfmt.parse_header(head, "k", len(head) + plen, nsamples=7)
-    assert hlen == len(head) and crcs.tolist() == _reference(payload)
-    got, crcs2 = chunkfmt.parse_chunk(head + payload, "k", payload_len=plen)
-    assert bytes(got) == payload and np.array_equal(crcs, crcs2)
+    hlen, sums = chunkfmt.parse_header(head, "k", len(head) + plen, nsamples=7)
+    assert hlen == len(head) and sums.tolist() == _reference(payload)
+    got, sums2 = chunkfmt.parse_chunk(head + payload, "k", payload_len=plen)
+    assert bytes(got) == payload and np.array_equal(sums, sums2)
 
 
 def test_block_table_is_covered_by_the_header_checksum() -> None:
-    payload = b"a" * (2 * CRC_BLOCK)
+    payload = b"a" * (2 * SUM_BLOCK)
     head, _ = chunkfmt.chunk_parts(payload, 1, 0, None)
     bad = bytearray(head)
     bad[-9] ^= 1  # inside the checksum table
@@ -91,7 +88,7 @@ def _rewrite_header(head: bytes, **fields) -> bytes:
     return fixed[:28] + struct.pack("<I", hcrc) + head[32:]
 
 
-@pytest.mark.parametrize("version", [1, 3, 999])
+@pytest.mark.parametrize("version", [1, 2, 4, 999])
 def test_unknown_chunk_format_versions_are_refused(version) -> None:
     payload = b"z" * 100
     head, _ = chunkfmt.chunk_parts(payload, 1, 0, None)
@@ -113,7 +110,7 @@ def test_other_checksum_block_sizes_are_refused() -> None:
 
 
 ROWS, DIM = 2000, 96  # 384 bytes a row: 3 chunks of 4.5 blocks, the last one shorter
-CHUNK = 9 * CRC_BLOCK // 2
+CHUNK = 9 * SUM_BLOCK // 2
 
 
 def _engine(store):
@@ -143,7 +140,7 @@ def written(store):
 def test_scan_reads_chunks_of_several_blocks(written) -> None:
     store, meta, data = written
     eng = _reload(store, meta)
-    assert len(eng._c_ids) >= 3 and int(eng._c_raw.view[0]) > 4 * CRC_BLOCK
+    assert len(eng._c_ids) >= 3 and int(eng._c_raw.view[0]) > 4 * SUM_BLOCK
     assert np.array_equal(eng.read(slice(None)), data)
     assert np.array_equal(eng.read(slice(0, 100)), data[:100])  # one chunk, in pieces
     eng.check_integrity()
@@ -152,8 +149,8 @@ def test_scan_reads_chunks_of_several_blocks(written) -> None:
 def _flip_positions(plen: int) -> list[int]:
     """Payload offsets to damage: every block's first and last byte, and a middle one."""
     out = []
-    for b0 in range(0, plen, CRC_BLOCK):
-        end = min(b0 + CRC_BLOCK, plen)
+    for b0 in range(0, plen, SUM_BLOCK):
+        end = min(b0 + SUM_BLOCK, plen)
         out += [b0, (b0 + end) // 2, end - 1]
     return out
 
@@ -183,7 +180,7 @@ def test_a_flipped_byte_in_any_block_is_detected_by_every_read(written, which) -
     assert np.array_equal(_reload(store, meta).read(slice(None)), data)
 
 
-@pytest.mark.parametrize("cut", [1, CRC_BLOCK, "header"])
+@pytest.mark.parametrize("cut", [1, SUM_BLOCK, "header"])
 def test_truncated_chunks_are_detected_by_length(written, cut) -> None:
     store, meta, _ = written
     key = _chunks(store, meta)[1]

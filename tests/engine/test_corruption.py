@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from deeplake_core.core.engine import TensorEngine, TensorMeta
-from deeplake_core.core.engine.chunk import CRC_BLOCK
+from deeplake_core.core.engine.chunk import SUM_BLOCK
 from deeplake_core.exceptions import CorruptChunkError, CorruptIndexError
 
 COMPRESSIONS = [{}, {"sample_compression": "lz4"}, {"chunk_compression": "lz4"}]
@@ -62,9 +62,9 @@ def test_missing_chunk_raises(store) -> None:
 def test_range_reads_are_verified(store) -> None:
     """A single-sample read of a big uncompressed chunk uses a byte range, checked
     against the index's running checksums."""
-    meta = TensorMeta(max_chunk_size=8 * CRC_BLOCK)
+    meta = TensorMeta(max_chunk_size=8 * SUM_BLOCK)
     eng = TensorEngine(store, "t", meta)
-    data = np.arange(8 * CRC_BLOCK // 4, dtype=np.int32).reshape(-1, 64)
+    data = np.arange(8 * SUM_BLOCK // 4, dtype=np.int32).reshape(-1, 64)
     eng.extend(data)
     eng.flush("idx")
     eng = _reload(store, meta)

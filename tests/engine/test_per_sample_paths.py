@@ -47,7 +47,7 @@ def _state(eng: TensorEngine) -> dict:
         "c_start": eng._c_start.view.tolist(),
         "c_raw": eng._c_raw.view.tolist(),
         "c_stored": eng._c_stored.view.tolist(),
-        "crcs": eng._crcs.view.tolist(),
+        "sums": eng._sums.view.tolist(),
         "chunks": chunks,
     }
 

@@ -14,7 +14,7 @@ from deeplake_core.core.engine.types import EngineStats
 from deeplake_core.exceptions import CorruptIndexError, IndexFormatVersionError
 from deeplake_core.storage.base import StorageProvider
 
-ENGINE_INDEX_VERSION = 2
+ENGINE_INDEX_VERSION = 3
 #: Bound on physical and logical sample counts read from an index file (far beyond any
 #: real tensor; keeps index arithmetic inside int64).
 MAX_SAMPLES = 1 << 48
@@ -37,8 +37,8 @@ class IndexState:
         self._c_start = Growable(I64)
         self._c_stored = Growable(I64)
         self._c_raw = Growable(I64)
-        self._c_crc0 = Growable(I64)
-        self._crcs = Growable(np.uint32)
+        self._c_sum0 = Growable(I64)
+        self._sums = Growable(np.uint64)
         # tiled samples
         self._t_phys = Growable(I64)
         self._t_shape = Growable(I64, ndim)
@@ -67,15 +67,15 @@ class IndexState:
         return dump_index(
             {
                 "scalars": np.array(
-                    [ENGINE_INDEX_VERSION, self._nphys, ndim, chunkfmt.CRC_BLOCK, self._shapes.n],
+                    [ENGINE_INDEX_VERSION, self._nphys, ndim, chunkfmt.SUM_BLOCK, self._shapes.n],
                     I64,
                 ),
                 "c_ids": self._c_ids.view,
                 "c_start": self._c_start.view,
                 "c_stored": self._c_stored.view,
                 "c_raw": self._c_raw.view,
-                "c_crc0": self._c_crc0.view,
-                "crcs": self._crcs.view,
+                "c_sum0": self._c_sum0.view,
+                "sums": self._sums.view,
                 "t_phys": self._t_phys.view,
                 "t_shape": self._t_shape.view,
                 "t_first": self._t_first.view,
@@ -106,8 +106,8 @@ class IndexState:
                     f"this release does not read (it reads version {ENGINE_INDEX_VERSION}); "
                     "open the dataset with a deeplake-core release that supports it."
                 )
-            if block != chunkfmt.CRC_BLOCK:
-                raise ValueError(f"checksum block size {block} (expected {chunkfmt.CRC_BLOCK})")
+            if block != chunkfmt.SUM_BLOCK:
+                raise ValueError(f"checksum block size {block} (expected {chunkfmt.SUM_BLOCK})")
             if not 0 <= nphys < MAX_SAMPLES:
                 raise ValueError(f"sample count {nphys} is out of range")
             self._nphys = nphys
@@ -120,8 +120,8 @@ class IndexState:
             self._c_start = Growable(I64, None, a["c_start"])
             self._c_stored = Growable(I64, None, a["c_stored"])
             self._c_raw = Growable(I64, None, a["c_raw"])
-            self._c_crc0 = Growable(I64, None, a["c_crc0"])
-            self._crcs = Growable(np.uint32, None, a["crcs"])
+            self._c_sum0 = Growable(I64, None, a["c_sum0"])
+            self._sums = Growable(np.uint64, None, a["sums"])
             self._t_phys = Growable(I64, None, a["t_phys"])
             if a["t_shape"].shape[1:] != (width,) or a["shape_values"].shape[1:] != (width,):
                 raise ValueError("shape arrays do not match ndim")
@@ -145,7 +145,7 @@ class IndexState:
     def _validate_index(self) -> None:
         nc = len(self._c_ids)
         if not (
-            len(self._c_start) == len(self._c_stored) == len(self._c_raw) == len(self._c_crc0) == nc
+            len(self._c_start) == len(self._c_stored) == len(self._c_raw) == len(self._c_sum0) == nc
         ):
             raise ValueError("chunk table columns differ in length")
         starts = self._c_start.view
@@ -158,15 +158,15 @@ class IndexState:
         runs = self._pos.runs.view
         if self._nphys and (len(runs) == 0 or runs[0, 0] != 0 or (runs < 0).any()):
             raise ValueError("byte-position runs are malformed")
-        c0 = self._c_crc0.view
-        if nc and ((c0 < 0).any() or (c0 > len(self._crcs)).any()):
+        c0 = self._c_sum0.view
+        if nc and ((c0 < 0).any() or (c0 > len(self._sums)).any()):
             raise ValueError("checksum offsets out of range")
         raw, stored = self._c_raw.view, self._c_stored.view
         if nc and ((raw < 0).any() or (stored < 0).any()):
             raise ValueError("chunk sizes are negative")
         if not self.meta.chunk_compression and nc:
-            nblocks = -(-raw // chunkfmt.CRC_BLOCK)  # chunkfmt.n_blocks, vectorised
-            if ((c0 + nblocks) > len(self._crcs)).any():
+            nblocks = -(-raw // chunkfmt.SUM_BLOCK)  # chunkfmt.n_blocks, vectorised
+            if ((c0 + nblocks) > len(self._sums)).any():
                 raise ValueError("checksum table is shorter than the chunks need")
         if len(self._t_first) != len(self._t_phys) or len(self._t_shape) != len(self._t_phys):
             raise ValueError("tile table columns differ in length")

@@ -96,18 +96,6 @@ def run_parallel(fn: Callable[[Any], T], items: Sequence[Any], window: int = 0) 
     return results
 
 
-#: Fewest checksum blocks given to one pool task (with 64 KiB blocks: 1 MiB).
-MIN_PIECE_BLOCKS = 16
-
-
-def block_pieces(nblocks: int) -> list[tuple[int, int]]:
-    """``(first, count)`` ranges splitting ``nblocks`` checksum blocks of a chunk over
-    the I/O threads (at least :data:`MIN_PIECE_BLOCKS` blocks each)."""
-    k = max(1, min(FETCH_THREADS, nblocks // MIN_PIECE_BLOCKS))
-    step = max(1, -(-nblocks // k))
-    return [(f, min(step, nblocks - f)) for f in range(0, nblocks, step)]
-
-
 def new_chunk_id() -> int:
     """A random non-zero 64-bit chunk id. Drawn from a PRNG seeded from the OS once per
     process (re-seeded after fork, so parallel writers never share a sequence):

@@ -27,7 +27,6 @@ from deeplake_core.core.engine.encoders import I64
 from deeplake_core.core.engine.io import (
     FETCH_THREADS,
     NO_CHUNK,
-    block_pieces,
     missing_chunk,
     pool,
     run_parallel,
@@ -356,22 +355,12 @@ class ReadPath:
 
         Each chunk is read and then verified by one task; the tasks run on the I/O
         pool and this thread (reads fill fresh output memory on several threads; the
-        checksums of one chunk run while another is read). A single chunk is verified
-        in pieces on several threads."""
+        checksums of one chunk run while another is read)."""
         jobs = list(zip(rows.tolist(), dst.tolist(), lens.tolist(), strict=True))
-        if len(jobs) == 1:
-            row, d, ln = jobs[0]
-            view, key, crcs, nread = self._fill_direct(out, row, d, ln)
-            run_parallel(
-                lambda piece: chunkfmt.verify_blocks(view, key, crcs, *piece),
-                block_pieces(len(crcs)),
-            )
-            self._count_chunk_read(nread)
-            return
 
         def job(row: int, d: int, ln: int) -> int:
-            view, key, crcs, nread = self._fill_direct(out, row, d, ln)
-            chunkfmt.verify_blocks(view, key, crcs)
+            view, key, sums, nread = self._fill_direct(out, row, d, ln)
+            chunkfmt.verify_blocks(view, key, sums)
             return nread
 
         for nread in run_parallel(lambda a: job(*a), jobs):
@@ -381,7 +370,7 @@ class ReadPath:
         self, out: memoryview, row: int, d: int, ln: int
     ) -> tuple[memoryview, str, np.ndarray, int]:
         """Read chunk ``row``'s payload into ``out[d : d + ln]`` and check its header
-        against the index; returns (the filled view, key, block crcs, bytes read).
+        against the index; returns (the filled view, key, block sums, bytes read).
         Thread-safe: touches no mutable engine state."""
         key = self._row_key(row)
         view = out[d : d + ln]
@@ -392,7 +381,7 @@ class ReadPath:
             n = self.storage.read_into(key, [head, view, bytearray(1)])
         except KeyError as exc:
             raise missing_chunk(key) from exc
-        _, crcs = chunkfmt.parse_header(
+        _, sums = chunkfmt.parse_header(
             memoryview(head)[: min(n, hlen)],
             key,
             n,
@@ -401,10 +390,10 @@ class ReadPath:
             flags=self._data_flags,
             codec=self._codec_name,
         )
-        k = int(self._c_crc0.view[row])
-        if not np.array_equal(crcs, self._crcs.view[k : k + len(crcs)]):
+        k = int(self._c_sum0.view[row])
+        if not np.array_equal(sums, self._sums.view[k : k + len(sums)]):
             raise chunkfmt.corrupt(key, "its block checksums differ from the index's")
-        return view, key, crcs, n
+        return view, key, sums, n
 
     def _read_range(self, a: int, b: int) -> np.ndarray | None:
         """Fast path for logical ``[a, b)`` of uncompressed, untiled, equal-shape samples:
@@ -629,7 +618,7 @@ class ReadPath:
             elif (
                 row == kept_row
                 or self.meta.chunk_compression
-                or 2 * (need + len(segs) * chunkfmt.CRC_BLOCK) >= int(self._c_raw.view[row])
+                or 2 * (need + len(segs) * chunkfmt.SUM_BLOCK) >= int(self._c_raw.view[row])
             ):
                 full.append((row, segs))
             else:
@@ -718,7 +707,7 @@ class ReadPath:
         except KeyError as exc:
             raise missing_chunk(key) from exc
         nsamples = self._chunk_end(row) - int(self._c_start.view[row])
-        payload, crcs = chunkfmt.parse_chunk(
+        payload, sums = chunkfmt.parse_chunk(
             data,
             key,
             nsamples=nsamples,
@@ -727,8 +716,8 @@ class ReadPath:
             codec=self._codec_name,
         )
         if not self.meta.chunk_compression:
-            k = int(self._c_crc0.view[row])
-            if not np.array_equal(crcs, self._crcs.view[k : k + len(crcs)]):
+            k = int(self._c_sum0.view[row])
+            if not np.array_equal(sums, self._sums.view[k : k + len(sums)]):
                 raise chunkfmt.corrupt(key, "its block checksums differ from the index's")
         if self.meta.chunk_compression:
             try:
@@ -747,7 +736,7 @@ class ReadPath:
 
     def _range(self, row: int, start: int, length: int) -> memoryview:
         """Verified bytes ``[start, start + length)`` of an uncompressed chunk's payload."""
-        B = chunkfmt.CRC_BLOCK
+        B = chunkfmt.SUM_BLOCK
         stored = int(self._c_stored.view[row])
         if start + length > stored:
             raise CorruptIndexError(
@@ -764,8 +753,8 @@ class ReadPath:
             raise missing_chunk(key) from exc
         self.stats.bytes_read += len(data)
         self.stats.range_reads += 1
-        c0 = int(self._c_crc0.view[row])
-        chunkfmt.verify_range(data, key, b0, self._crcs.view[c0:], end - b0 * B)
+        c0 = int(self._c_sum0.view[row])
+        chunkfmt.verify_range(data, key, b0, self._sums.view[c0:], end - b0 * B)
         lo = start - b0 * B
         return memoryview(data)[lo : lo + length]
 
@@ -814,7 +803,7 @@ class ReadPath:
 
 
 #: Chunks with at most this many payload bytes are read whole by single-sample reads.
-_SMALL_PAYLOAD = 4 * chunkfmt.CRC_BLOCK
+_SMALL_PAYLOAD = 4 * chunkfmt.SUM_BLOCK
 #: Range reads of one chunk by single-sample reads before it is fetched whole.
 _PROMOTE_AFTER = 2
 #: Samples per task when decoding many sample-compressed samples in parallel.

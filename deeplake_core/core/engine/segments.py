@@ -62,13 +62,13 @@ class DetachedSegment:
     sealed: int
     min_shape: list[int] | None = None
     max_shape: list[int] | None = None
-    crc_block: int = chunkfmt.CRC_BLOCK
+    sum_block: int = chunkfmt.SUM_BLOCK
     c_ids: np.ndarray = field(default_factory=lambda: _empty(np.uint64))
     c_start: np.ndarray = field(default_factory=_empty)
     c_stored: np.ndarray = field(default_factory=_empty)
     c_raw: np.ndarray = field(default_factory=_empty)
-    c_crc0: np.ndarray = field(default_factory=_empty)
-    crcs: np.ndarray = field(default_factory=lambda: _empty(np.uint32))
+    c_sum0: np.ndarray = field(default_factory=_empty)
+    sums: np.ndarray = field(default_factory=lambda: _empty(np.uint64))
     t_phys: np.ndarray = field(default_factory=_empty)
     t_shape: np.ndarray = field(default_factory=lambda: _empty(I64, 0))
     t_first: np.ndarray = field(default_factory=_empty)
@@ -215,8 +215,8 @@ class SegmentOps:
             c_start=self._c_start.view.copy(),
             c_stored=self._c_stored.view.copy(),
             c_raw=self._c_raw.view.copy(),
-            c_crc0=self._c_crc0.view.copy(),
-            crcs=self._crcs.view.copy(),
+            c_sum0=self._c_sum0.view.copy(),
+            sums=self._sums.view.copy(),
             t_phys=self._t_phys.view.copy(),
             t_shape=self._t_shape.view.copy(),
             t_first=self._t_first.view.copy(),
@@ -280,14 +280,14 @@ class SegmentOps:
                 f"it is compressed with {seg.codec!r} (flags {seg.flags}), the tensor with "
                 f"{self._codec_name!r} (flags {self._data_flags})"
             )
-        if seg.crc_block != chunkfmt.CRC_BLOCK:
+        if seg.sum_block != chunkfmt.SUM_BLOCK:
             raise bad("its checksum block size differs from this release's")
         if seg.dtype is not None and self.meta.dtype is not None and seg.dtype != self.meta.dtype:
             raise bad(f"its samples are {seg.dtype}, the tensor's are {self.meta.dtype}")
         if seg.ndim is not None and self.meta.ndim is not None and seg.ndim != self.meta.ndim:
             raise bad(f"its samples have {seg.ndim} dimensions, the tensor's {self.meta.ndim}")
         nc = len(seg.c_ids)
-        if not (len(seg.c_start) == len(seg.c_stored) == len(seg.c_raw) == len(seg.c_crc0) == nc):
+        if not (len(seg.c_start) == len(seg.c_stored) == len(seg.c_raw) == len(seg.c_sum0) == nc):
             raise bad("its chunk table columns differ in length")
         if not 0 <= seg.sealed <= seg.count or (nc == 0) != (seg.sealed == 0):
             raise bad("its sample counts are inconsistent")
@@ -383,8 +383,8 @@ class SegmentOps:
         self._c_start.append(seg.c_start + at)
         self._c_stored.append(seg.c_stored)
         self._c_raw.append(seg.c_raw)
-        self._c_crc0.append(seg.c_crc0 + len(self._crcs))
-        self._crcs.append(seg.crcs)
+        self._c_sum0.append(seg.c_sum0 + len(self._sums))
+        self._sums.append(seg.sums)
         _shift_map(self._map, at, k)
         self._open_first = at + k
         self._nphys = n + k

@@ -2,11 +2,12 @@
 
 The open chunk's payload is ``_obuf[:_olen]`` (engine-owned). A batch slice that
 completes a chunk is not copied: the chunk is written as header + open bytes + a
-slice of the caller's array (``StorageProvider.set_parts``), on the I/O pool, and the
-write call waits for such *borrowed* chunks before it returns. Only each batch's tail
-(less than a chunk) is copied into the open buffer. Checksums, optional chunk
-compression and storage writes run on the pool, so several chunks are hashed and
-written in parallel while the caller continues.
+slice of the caller's array (``StorageProvider.set_streamed``), on the I/O pool, and
+the write call waits for such *borrowed* chunks before it returns. Only each batch's
+tail (less than a chunk) is copied into the open buffer. Checksums, optional chunk
+compression and storage writes run on the pool, so several chunks are written in
+parallel while the caller continues; each 1 MiB piece is hashed right before it is
+written, so the payload comes from memory once.
 """
 
 from __future__ import annotations
@@ -26,12 +27,10 @@ from deeplake_core.core.engine.io import (
     NO_CHUNK,
     WRITE_BEHIND,
     WriteJob,
-    block_pieces,
     done_future,
     new_chunk_id,
     pool,
     raw_view,
-    run_parallel,
 )
 from deeplake_core.core.engine.types import EncodedSample
 from deeplake_core.exceptions import ChunkEngineError, TensorInvalidSampleShapeError
@@ -417,8 +416,8 @@ class WritePath:
         self._c_start.append([self._open_first])
         self._c_stored.append([raw_len])  # final value set when the write completes
         self._c_raw.append([raw_len])
-        self._c_crc0.append([len(self._crcs)])
-        self._crcs.append(np.zeros(nblocks, np.uint32))
+        self._c_sum0.append([len(self._sums)])
+        self._sums.append(np.zeros(nblocks, np.uint64))
         self._obuf, self._olen = None, 0  # the job owns the old buffer now
         self._open_first = self._nphys
         if not raw_len:
@@ -433,22 +432,19 @@ class WritePath:
             self._drain(limit=len(self._inflight) - self._nborrowed - WRITE_BEHIND)
 
     def _write_chunk(self, job: WriteJob) -> tuple[np.ndarray, int, int]:
-        """Checksum (and compress) one sealed chunk and store it; returns (block crcs
+        """Checksum (and compress) one sealed chunk and store it; returns (block sums
         for the index, payload length, bytes written). Runs on the pool: touches no
         mutable engine state."""
         parts = job.parts
-        if self.meta.chunk_compression:
+        compressed = bool(self.meta.chunk_compression)
+        if compressed:
             raw = parts[0] if len(parts) == 1 else b"".join(parts)
-            payload = [self.codec.compress(raw)]
-            crcs = _checksums(payload)
-            index_crcs = np.empty(0, np.uint32)  # range reads never use them
-        else:
-            payload = parts
-            crcs = index_crcs = _checksums(parts)
-        plen = sum(len(p) for p in payload)
-        header = chunkfmt.make_header(job.nsamples, plen, crcs, self._data_flags, self._codec_name)
-        self.storage.set_parts(job.key, [header, *payload])
-        return index_crcs, plen, len(header) + plen
+            parts = [self.codec.compress(raw)]
+        chunk = chunkfmt.ChunkStream(parts, job.nsamples, self._data_flags, self._codec_name)
+        self.storage.set_streamed(job.key, chunk.size, chunk.head_len, chunk.body(), chunk.head)
+        # range reads of a compressed chunk decompress all of it: the index needs no sums
+        index_sums = np.empty(0, np.uint64) if compressed else chunk.sums
+        return index_sums, chunk.payload_len, chunk.size
 
     def _drain(self, limit: int | None = None) -> None:
         """Wait for (the ``limit`` oldest) pending chunk writes and record their results.
@@ -457,16 +453,16 @@ class WritePath:
         while self._inflight and (limit is None or limit > 0):
             job = self._inflight[0]
             try:
-                crcs, plen, total = job.future.result()
+                sums, plen, total = job.future.result()
             except Exception:
                 job.future = done_future(self._write_chunk, job)
-                crcs, plen, total = job.future.result()
+                sums, plen, total = job.future.result()
             self._inflight.popleft()
             if job.borrowed:
                 self._nborrowed -= 1
             self._recycle(job)
-            c0 = int(self._c_crc0.view[job.row])
-            self._crcs.view[c0 : c0 + len(crcs)] = crcs
+            c0 = int(self._c_sum0.view[job.row])
+            self._sums.view[c0 : c0 + len(sums)] = sums
             self._c_stored.view[job.row] = plen
             self.stats.bytes_written += total
             self.stats.chunks_written += 1
@@ -503,7 +499,7 @@ class WritePath:
         return (
             self._nphys,
             len(self._c_ids),
-            len(self._crcs),
+            len(self._sums),
             len(self._t_phys),
             len(self._tile_ids),
             self._shapes.width,
@@ -533,12 +529,12 @@ class WritePath:
         mark are never modified (appends go past it; a sealed buffer is never
         reused), even if it was sealed during the failed write.
         """
-        nphys, nchunks, ncrcs, ntiled, ntiles, width, obuf, olen, ofirst, meta = snap
+        nphys, nchunks, nsums, ntiled, ntiles, width, obuf, olen, ofirst, meta = snap
         self._abandon_inflight(nchunks)
         self._nphys = nphys
-        for g in (self._c_ids, self._c_start, self._c_stored, self._c_raw, self._c_crc0):
+        for g in (self._c_ids, self._c_start, self._c_stored, self._c_raw, self._c_sum0):
             g.truncate(nchunks)
-        self._crcs.truncate(ncrcs)
+        self._sums.truncate(nsums)
         for g in (self._t_phys, self._t_first):
             g.truncate(ntiled)
         self._tile_ids.truncate(ntiles)
@@ -556,12 +552,3 @@ class WritePath:
         self._cache = None
         for k, v in meta.items():
             setattr(self.meta, k, v)
-
-
-def _checksums(parts: list[Any]) -> np.ndarray:
-    """Block checksums of the payload ``parts`` of one chunk; a large chunk is hashed in
-    pieces on the I/O pool (``zlib.crc32`` releases the GIL)."""
-    nblocks = chunkfmt.n_blocks(sum(len(p) for p in parts))
-    out = np.empty(nblocks, np.uint32)
-    run_parallel(lambda piece: chunkfmt.block_crcs(parts, *piece, out=out), block_pieces(nblocks))
-    return out
