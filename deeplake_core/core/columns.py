@@ -619,9 +619,16 @@ def write(col: Column, prepared: Prepared, ids: Any = None) -> None:
     ``ids``: sample ids to record instead of new random ones (merges keep ids).
     """
     n0 = col.length()
-    col.engine.extend(prepared.data)
+    eng = col.engine
+    eng.extend(prepared.data, wait=False)  # its chunks are written meanwhile
     try:
         _append_companions(col, prepared, n0, ids)
+    except BaseException:
+        eng.abandon()
+        truncate(col, n0)
+        raise
+    try:
+        eng.settle()
     except BaseException:
         truncate(col, n0)
         raise

@@ -73,7 +73,7 @@ def test_extend_rollback_on_engine_failure(ds, monkeypatch):
     ds.extend({"a": [1, 2], "b": [3, 4]})
     eng_b = ds.b._engine
 
-    def boom(samples):
+    def boom(samples, **kw):
         raise OSError("disk full")
 
     monkeypatch.setattr(eng_b, "extend", boom)
@@ -81,6 +81,36 @@ def test_extend_rollback_on_engine_failure(ds, monkeypatch):
         ds.extend({"a": [5, 6], "b": [7, 8]})
     assert len(ds.a) == 2 and len(ds.b) == 2
     assert ds.a.numpy().ravel().tolist() == [1, 2]
+
+
+def test_a_failing_companion_rolls_back_a_batch_still_being_written(tmp_path, monkeypatch):
+    """``extend`` writes a batch's chunks while the companions (ids) are appended; a
+    companion failure rolls the batch back and leaves the caller's array alone."""
+    from deeplake_core.core import columns
+
+    ds = deeplake.empty(str(tmp_path / "d"))
+    ds.create_tensor("emb", dtype="float32", max_chunk_size=64 * 1024)
+    ds.emb.extend(np.ones((10, 16), np.float32))
+    batch = np.random.default_rng(0).standard_normal((4000, 16)).astype(np.float32)
+
+    def boom(*args, **kwargs):
+        raise OSError("ids disk full")
+
+    monkeypatch.setattr(columns, "_append_companions", boom)
+    with pytest.raises(Exception) as info:
+        ds.emb.extend(batch)
+    assert "ids disk full" in repr(info.value) + repr(info.value.__cause__)
+    monkeypatch.undo()
+    batch[:] = -1
+    assert len(ds.emb) == 10
+    ds.emb.extend(np.full((5, 16), 2, np.float32))
+    ds.flush()
+    again = deeplake.load(str(tmp_path / "d"), read_only=True)
+    want = np.concatenate([np.ones((10, 16)), np.full((5, 16), 2)]).astype(np.float32)
+    assert np.array_equal(again.emb.numpy(), want)
+    ids = columns.companion(again.emb._col, "id")
+    assert ids is not None and ids.length() == 15
+    again.check_integrity()
 
 
 def test_extend_ignore_errors(ds):
@@ -233,9 +263,9 @@ def test_extend_numpy_batch_single_engine_call(ds, monkeypatch):
     calls = []
     orig = eng.extend
 
-    def spy(samples):
+    def spy(samples, **kw):
         calls.append(type(samples))
-        return orig(samples)
+        return orig(samples, **kw)
 
     monkeypatch.setattr(eng, "extend", spy)
     ds.emb.extend(np.random.rand(1000, 16).astype("float32"))

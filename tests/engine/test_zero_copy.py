@@ -56,20 +56,40 @@ def _meta(**kw) -> TensorMeta:
     return TensorMeta(max_chunk_size=CHUNK, **kw)
 
 
-def test_full_chunks_are_written_from_the_callers_memory() -> None:
+def test_a_batch_is_written_from_the_callers_memory_in_equal_chunks() -> None:
     store = PartsRecorder()
     eng = TensorEngine(store, "t", _meta())
     batch = np.random.default_rng(0).standard_normal((5000, 16)).astype(np.float32)  # 320 KB
     store.watch = batch
     eng.extend(batch)
-    assert store.shared and all(store.shared)  # every full chunk came from `batch`
+    assert len(store.shared) == 5 and all(store.shared)  # nothing was copied
+    sizes = eng._c_raw.view
+    assert sizes.sum() == batch.nbytes and sizes.max() - sizes.min() <= 64  # one row
+    assert (2 * sizes >= CHUNK).all() and (sizes <= CHUNK).all()
     expected = batch.copy()
     batch[:] = -1  # the caller reuses its buffer: stored data must not change
     eng.flush("idx")
-    assert not store.shared[-1]  # the tail was copied into the engine's open chunk
+    assert len(store.shared) == 5  # the flush had nothing left to write
     assert np.array_equal(eng.read(slice(None)), expected)
     again = TensorEngine(store, "t", TensorMeta.model_validate(eng.meta.model_dump()), "idx")
     assert np.array_equal(again.read(slice(None)), expected)
+
+
+def test_appends_of_less_than_half_a_chunk_are_copied_and_fill_chunks() -> None:
+    store = PartsRecorder()
+    eng = TensorEngine(store, "t", _meta())
+    rows = np.random.default_rng(2).standard_normal((1200, 16)).astype(np.float32)
+    store.watch = rows
+    for i in range(0, 1000, 200):  # 12.8 KB each: copied into the open chunk
+        eng.extend(rows[i : i + 200])
+    assert store.shared == []
+    eng.extend(rows[1000:])  # its first 24 rows complete the chunk (written from here)
+    assert store.shared == [True] and int(eng._c_raw.view[0]) == CHUNK
+    expected = rows.copy()
+    rows[:] = 0
+    eng.flush("idx")
+    assert store.shared == [True, False]  # the other 176 rows were copied
+    assert np.array_equal(eng.read(slice(None)), expected)
 
 
 def test_many_small_batches_reuse_buffers_without_mixing_data() -> None:
@@ -182,3 +202,65 @@ def test_bulk_byte_reads_and_chunk_ids() -> None:
     assert eng.read_bytes_many(idx) == [eng.read_bytes(i) for i in idx]
     ids = eng.chunk_ids(idx)
     assert ids[3] == -1 and ids[1] == ids[4] == 0 and ids[0] > ids[2] > 0
+
+
+def test_extend_on_every_pool_thread_at_once_does_not_wait_on_its_own_queue() -> None:
+    """Writes on the pool's own threads run their queued chunks themselves: with every
+    pool thread inside ``extend`` nothing else would ever run them."""
+    from deeplake_core.core.engine.io import FETCH_THREADS, pool
+
+    store = DictStorage()
+    batches = [np.full((4000, 16), i, np.float32) for i in range(2 * FETCH_THREADS)]
+
+    def write(i: int) -> np.ndarray:
+        eng = TensorEngine(store, f"t{i}", _meta())
+        eng.extend(batches[i])  # 256 KB: four chunks borrowed from the batch
+        return eng.read(slice(None))
+
+    futures = [pool().submit(write, i) for i in range(len(batches))]
+    for i, fut in enumerate(futures):
+        assert np.array_equal(fut.result(timeout=30), batches[i])
+
+
+def test_extend_without_waiting_counts_its_samples_only_once_settled() -> None:
+    store = PartsRecorder()
+    eng = TensorEngine(store, "t", _meta())
+    eng.extend(np.zeros((10, 16), np.float32))
+    batch = np.random.default_rng(4).standard_normal((4000, 16)).astype(np.float32)
+    eng.extend(batch, wait=False)
+    assert eng.num_samples == 10
+    with pytest.raises(RuntimeError, match="settle"):
+        eng.extend(batch)
+    eng.settle()
+    eng.settle()  # nothing pending: no-op
+    assert eng.num_samples == 4010
+    expected = batch.copy()
+    batch[:] = 7  # settled: the engine no longer reads the caller's array
+    assert np.array_equal(eng.read(slice(10, None)), expected)
+
+
+@pytest.mark.parametrize("finish", ["settle", "abandon"])
+def test_an_unsettled_extend_that_fails_or_is_abandoned_leaves_nothing(finish) -> None:
+    store = PartsRecorder()
+    eng = TensorEngine(store, "t", _meta())
+    first = np.ones((100, 16), np.float32)
+    eng.extend(first)
+    batch = np.random.default_rng(5).standard_normal((4000, 16)).astype(np.float32)
+    if finish == "settle":
+        store.fail_next = 10**6  # every chunk write fails, and so does every retry
+    eng.extend(batch, wait=False)
+    if finish == "settle":
+        with pytest.raises(OSError, match="disk full"):
+            eng.settle()
+        store.fail_next = 0
+    else:
+        eng.abandon()
+    assert eng.num_samples == 100
+    batch[:] = -1  # nothing may still be reading it
+    eng.extend(np.full((50, 16), 2, np.float32))
+    eng.flush("idx")
+    want = np.concatenate([first, np.full((50, 16), 2, np.float32)])
+    assert np.array_equal(eng.read(slice(None)), want)
+    again = TensorEngine(store, "t", TensorMeta.model_validate(eng.meta.model_dump()), "idx")
+    assert np.array_equal(again.read(slice(None)), want)
+    again.check_integrity()

@@ -67,6 +67,8 @@ class TensorEngine(IndexState, WritePath, ReadPath, SegmentOps):
         )
         self._codec_name = codec_name
         self._codec: ByteCodec | ArrayCodec | None = None
+        #: the last extend(wait=False) until settle()/abandon(): (snapshot, first, count)
+        self._unsettled: tuple[tuple, int, int] | None = None
         if meta.chunk_compression and not isinstance(self.codec, ByteCodec):
             raise ChunkEngineError(
                 f"chunk_compression={meta.chunk_compression!r} is a media format; chunk "
@@ -106,19 +108,54 @@ class TensorEngine(IndexState, WritePath, ReadPath, SegmentOps):
         return np.dtype(self.meta.dtype) if self.meta.dtype is not None else None
 
     # ------------------------------------------------------------------ writing
-    def extend(self, samples: Any) -> None:
+    def extend(self, samples: Any, *, wait: bool = True) -> None:
         """Append samples: an ``(N, *shape)`` array, or an iterable of arrays,
         :class:`EncodedSample` and ``None`` (empty sample). All or nothing. The
-        caller's array is not referenced after the call returns."""
+        caller's array is not referenced after the call returns.
+
+        ``wait=False`` returns while chunks written straight from the caller's array
+        may still be in flight, so the caller can do other work meanwhile; it must
+        then call :meth:`settle` (the samples count from then on) or
+        :meth:`abandon` before using this engine or its array again."""
+        if self._unsettled is not None:
+            raise RuntimeError("settle() or abandon() the previous extend(wait=False) first")
         snap = self._snapshot()
         try:
             first = self._nphys
-            self._write(samples)
-            self._map.append(first, self._nphys - first)
+            self._write(samples, wait=wait)
+            count = self._nphys - first
+            if wait:
+                self._map.append(first, count)
+        except BaseException:
+            self._rollback(snap)
+            raise
+        if wait:
+            self.meta.length = self.num_samples
+        else:
+            self._unsettled = (snap, first, count)
+
+    def settle(self) -> None:
+        """Finish the last ``extend(wait=False)``: wait for its chunks that read the
+        caller's array; if one cannot be written the extend is rolled back and the
+        error raised (all or nothing, as with ``wait=True``)."""
+        pending, self._unsettled = self._unsettled, None
+        if pending is None:
+            return
+        snap, first, count = pending
+        try:
+            self._finish_write()
+            self._map.append(first, count)
         except BaseException:
             self._rollback(snap)
             raise
         self.meta.length = self.num_samples
+
+    def abandon(self) -> None:
+        """Roll back the last ``extend(wait=False)`` (after waiting for its writes that
+        read the caller's array)."""
+        pending, self._unsettled = self._unsettled, None
+        if pending is not None:
+            self._rollback(pending[0])
 
     def append(self, sample: Any) -> None:
         self.extend([sample])

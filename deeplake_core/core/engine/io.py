@@ -32,6 +32,18 @@ _END = object()
 T = TypeVar("T")
 
 
+_LOCAL = threading.local()
+
+
+def _mark_pool_thread() -> None:
+    _LOCAL.pool = True
+
+
+def on_pool_thread() -> bool:
+    """Whether the calling thread is one of the I/O pool's."""
+    return getattr(_LOCAL, "pool", False)
+
+
 def pool() -> ThreadPoolExecutor:
     """The shared I/O pool, rebuilt in a forked child (threads do not survive fork)."""
     global _POOL
@@ -39,7 +51,11 @@ def pool() -> ThreadPoolExecutor:
         if _POOL is None or _POOL[0] != os.getpid():
             _POOL = (
                 os.getpid(),
-                ThreadPoolExecutor(FETCH_THREADS, thread_name_prefix="deeplake-core-io"),
+                ThreadPoolExecutor(
+                    FETCH_THREADS,
+                    thread_name_prefix="deeplake-core-io",
+                    initializer=_mark_pool_thread,
+                ),
             )
         return _POOL[1]
 
@@ -56,12 +72,15 @@ def done_future(fn: Any, *args: Any) -> Future:
 
 def run_parallel(fn: Callable[[Any], T], items: Sequence[Any], window: int = 0) -> list[T]:
     """``[fn(x) for x in items]``, run on the I/O pool with at most ``window`` (default
-    twice the pool size) queued at once; this thread runs queued items itself rather
-    than wait idle. The first error (in item order) is raised once every started call
-    has finished, so no call still runs when this returns.
+    twice the pool size) queued at once. The first error (in item order) is raised
+    once every started call has finished, so no call still runs when this returns.
 
-    This thread only ever blocks on a call that is already running, so a pool thread
-    may use this too (for calls that do not themselves wait for queued work)."""
+    The next result's item runs on this thread if the pool has not started it yet (a
+    busy pool), so this thread only ever blocks on a call that is already running and
+    a pool thread may use this too (for calls that do not themselves wait for queued
+    work). It does not run further items beside the pool's threads: the pool has a
+    thread per core, and a third reader or writer on two cores measured slower (the
+    copies compete for memory bandwidth)."""
     if len(items) <= 1:
         return [fn(x) for x in items]
     ex = pool()
@@ -76,12 +95,6 @@ def run_parallel(fn: Callable[[Any], T], items: Sequence[Any], window: int = 0) 
             fut, x = pending.popleft()
             if fut.cancel():  # not started yet: run it here
                 fut = done_future(fn, x)
-            elif not fut.done():  # running: meanwhile run the newest queued item here
-                for i in range(len(pending) - 1, -1, -1):
-                    f, y = pending[i]
-                    if f.cancel():
-                        pending[i] = (done_future(fn, y), y)
-                        break
             results.append(fut.result())
             nxt = next(todo, _END)
             if nxt is not _END:

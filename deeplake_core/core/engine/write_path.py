@@ -3,8 +3,11 @@
 The open chunk's payload is ``_obuf[:_olen]`` (engine-owned). A batch slice that
 completes a chunk is not copied: the chunk is written as header + open bytes + a
 slice of the caller's array (``StorageProvider.set_streamed``), on the I/O pool, and
-the write call waits for such *borrowed* chunks before it returns. Only each batch's
-tail (less than a chunk) is copied into the open buffer. Checksums, optional chunk
+the write call waits for such *borrowed* chunks before it returns. A batch of small
+samples that fills at least half a chunk is cut into chunks of equal size (with the
+open chunk's bytes in the first), between half and all of ``max_chunk_size``, and
+written whole; smaller appends fill the open buffer (a copy) up to a full chunk, as
+does the tail of a batch of large samples. Checksums, optional chunk
 compression and storage writes run on the pool, so several chunks are written in
 parallel while the caller continues; each 1 MiB piece is hashed right before it is
 written, so the payload comes from memory once.
@@ -29,6 +32,7 @@ from deeplake_core.core.engine.io import (
     WriteJob,
     done_future,
     new_chunk_id,
+    on_pool_thread,
     pool,
     raw_view,
 )
@@ -37,6 +41,10 @@ from deeplake_core.exceptions import ChunkEngineError, TensorInvalidSampleShapeE
 
 #: Smallest allocation of an open-chunk buffer (it grows by doubling to the chunk size).
 _MIN_OPEN_BUFFER = 1 << 16
+#: A batch of at least half a chunk of samples this many times smaller than
+#: ``max_chunk_size`` (or smaller) is cut into chunks of equal size, so nothing of it
+#: is copied into the open buffer (see ``_write_batch``).
+_BALANCE_ROWS = 16
 
 
 class WritePath:
@@ -67,13 +75,19 @@ class WritePath:
         return self._olen
 
     # ------------------------------------------------------------------ samples
-    def _write(self, samples: Any) -> None:
+    def _write(self, samples: Any, wait: bool = True) -> None:
         """Append ``samples`` to the physical stream; waits for chunks that borrow the
-        caller's memory before returning."""
+        caller's memory before returning (``wait=False``: the caller finishes the write
+        with :meth:`_finish_write` before the engine is used again)."""
         if isinstance(samples, np.ndarray) and samples.dtype != object and samples.ndim >= 1:
             self._write_batch(samples)
         else:
             self._write_items(samples if isinstance(samples, list) else list(samples))
+        if wait:
+            self._finish_write()
+
+    def _finish_write(self) -> None:
+        """Wait for the borrowed chunks of the last write; it has then succeeded."""
         self._settle_borrowed()
         # the write succeeded: the snapshot's buffer can no longer be restored
         self._protected = None
@@ -266,12 +280,20 @@ class WritePath:
                     continue
                 k = 1  # one sample bigger than a chunk, tiling off
             k = min(k, n - done)
+            seal = bool(s) and self._olen + k * s >= cap
+            if s and s * _BALANCE_ROWS <= cap:
+                rest = self._olen + (n - done) * s
+                if 2 * (n - done) * s >= cap:  # the rest of the batch fills at least half
+                    # a chunk: write it all now, in chunks of equal size, copying nothing
+                    target = rest // -(-rest // cap)
+                    k = min(k, max(1, (target - self._olen) // s))
+                    seal = True
             self._pos.extend_uniform(self._olen, s, k)
             self._nphys += k
             piece = flat[done * s : (done + k) * s]
             done += k
-            if s and self._olen + k * s >= cap:
-                self._seal(tail=piece)  # a full chunk: written from the caller's memory
+            if seal:
+                self._seal(tail=piece)  # written from the caller's memory
             elif s:
                 self._append_raw(piece)
         self._shapes.extend_repeat(shape, n)
@@ -482,13 +504,18 @@ class WritePath:
             self._spare.append(owned)
 
     def _settle_borrowed(self) -> None:
-        """Wait until no pending write reads the caller's memory. Chunks the pool has
-        not started yet are written on this thread meanwhile (rather than idling)."""
+        """Wait until no pending write reads the caller's memory.
+
+        The pool's threads write them: a third writer on this thread measured slower
+        on two cores (the copies into the page cache compete for memory bandwidth).
+        On a pool thread, chunks the pool has not started yet are written here, so
+        a busy pool can never leave this thread waiting for its own queue."""
         if not self._nborrowed:
             return
-        for job in reversed(self._inflight):
-            if job.borrowed and job.future.cancel():
-                job.future = done_future(self._write_chunk, job)
+        if on_pool_thread():
+            for job in reversed(self._inflight):
+                if job.borrowed and job.future.cancel():
+                    job.future = done_future(self._write_chunk, job)
         while self._nborrowed:
             self._drain(limit=1)
 
