@@ -95,6 +95,9 @@ def test_unknown_chunk_format_versions_are_refused(version) -> None:
     data = _rewrite_header(head, version=version) + payload
     with pytest.raises(ChunkFormatVersionError, match=f"format version {version}, which is not"):
         chunkfmt.parse_chunk(data, "k")
+    hint = "pre-release" if version < chunkfmt.CHUNK_FORMAT_VERSION else "newer deeplake-core"
+    with pytest.raises(ChunkFormatVersionError, match=hint):
+        chunkfmt.parse_chunk(data, "k")
     with pytest.raises(DatasetFormatError):  # also a format error, for callers that ask
         chunkfmt.parse_chunk(data, "k")
 

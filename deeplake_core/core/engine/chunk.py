@@ -212,15 +212,10 @@ def parse_header(
     if magic != MAGIC:
         raise corrupt(key, "bad magic bytes (not a deeplake-core chunk)")
     if version != CHUNK_FORMAT_VERSION:
-        hint = (
-            "it was written by a pre-release of deeplake-core that this release no longer "
-            "reads; read its data with that release and write it into a new dataset"
-            if version < CHUNK_FORMAT_VERSION
-            else "open the dataset with a newer deeplake-core release"
-        )
         raise ChunkFormatVersionError(
             f"Chunk {key!r} has chunk format version {version}, which is not supported by "
-            f"this release (it reads version {CHUNK_FORMAT_VERSION}); {hint}."
+            f"this release (it reads version {CHUNK_FORMAT_VERSION}); "
+            + version_hint(version < CHUNK_FORMAT_VERSION)
         )
     nb = n_blocks(plen) if blog == SUM_BLOCK_LOG2 else -1
     if nb < 0 or hlen != FIXED_HEADER_LEN + _pad16(nlen) + _pad16(SUM_DTYPE.itemsize * nb):
@@ -246,6 +241,17 @@ def parse_header(
     t0 = FIXED_HEADER_LEN + _pad16(nlen)
     sums = np.frombuffer(mv, dtype=SUM_DTYPE, count=nb, offset=t0).astype(np.uint64)
     return hlen, sums
+
+
+def version_hint(older: bool) -> str:
+    """What to do about a chunk or index file of a format version this release does not
+    read (``older``: written before the current format)."""
+    if older:
+        return (
+            "it was written by a pre-release of deeplake-core that this release no longer "
+            "reads; read its data with that release and write it into a new dataset."
+        )
+    return "open the dataset with a newer deeplake-core release."
 
 
 def verify_blocks(

@@ -104,7 +104,7 @@ class IndexState:
                 raise IndexFormatVersionError(
                     f"Tensor index file {key!r} has engine index version {version}, which "
                     f"this release does not read (it reads version {ENGINE_INDEX_VERSION}); "
-                    "open the dataset with a deeplake-core release that supports it."
+                    + chunkfmt.version_hint(version < ENGINE_INDEX_VERSION)
                 )
             if block != chunkfmt.SUM_BLOCK:
                 raise ValueError(f"checksum block size {block} (expected {chunkfmt.SUM_BLOCK})")
