@@ -31,6 +31,10 @@ from typing import Any, ClassVar
 from deeplake_core.exceptions import InvalidBytesRequestedError, ReadOnlyModeError
 
 Buffer = bytes | bytearray | memoryview
+#: The payload of ``StorageProvider.set_streamed``, produced a piece at a time.
+Body = Iterable[Buffer]
+#: Builds the head of a ``set_streamed`` value, once its body has been consumed.
+Head = Callable[[], Buffer]
 
 #: When a provider fsyncs: at ``flush()`` (default), after every write, or never.
 DURABILITY_MODES = ("flush", "always", "never")
@@ -136,14 +140,7 @@ class StorageProvider(MutableMapping[str, bytes], ABC):
         """
         self.set(key, b"".join(parts))
 
-    def set_streamed(
-        self,
-        key: str,
-        size: int,
-        head_len: int,
-        body: Iterable[Buffer],
-        head: Callable[[], Buffer],
-    ) -> None:
+    def set_streamed(self, key: str, size: int, head_len: int, body: Body, head: Head) -> None:
         """Store ``head() + b"".join(body)``, ``size`` bytes in all, atomically like
         :meth:`set`, where the head (``head_len`` bytes) can only be built once the
         body has been produced.
@@ -304,7 +301,7 @@ def check_range(start: int | None, end: int | None) -> None:
         raise InvalidBytesRequestedError(f"start byte {start} is after end byte {end}")
 
 
-def checked_head(head: Callable[[], Buffer], head_len: int) -> Buffer:
+def checked_head(head: Head, head_len: int) -> Buffer:
     """``head()``, which must be ``head_len`` bytes long (see ``set_streamed``)."""
     value = head()
     if memoryview(value).nbytes != head_len:

@@ -41,7 +41,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from deeplake_core.storage.base import Buffer, StorageProvider, check_range
+from deeplake_core.storage.base import Body, Buffer, Head, StorageProvider, check_range
 from deeplake_core.storage.keys import check_key, check_prefix
 
 #: Values of at least this many bytes are written through, not cached.
@@ -247,14 +247,7 @@ class LRUCache(StorageProvider):
             self._epoch += 1
             self._insert_in_cache(key, data, dirty=True)
 
-    def set_streamed(
-        self,
-        key: str,
-        size: int,
-        head_len: int,
-        body: Iterable[Buffer],
-        head: Callable[[], Buffer],
-    ) -> None:
+    def set_streamed(self, key: str, size: int, head_len: int, body: Body, head: Head) -> None:
         if size >= self.stream_threshold or size > self.cache_size:
             self.check_readonly()
             key = check_key(key)

@@ -39,7 +39,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -50,7 +50,9 @@ from deeplake_core.exceptions import (
 )
 from deeplake_core.storage.base import (
     DURABILITY_MODES,
+    Body,
     Buffer,
+    Head,
     StorageProvider,
     buffer_views,
     check_durability,
@@ -147,9 +149,7 @@ def _write_parts(fd: int, parts: Sequence[Buffer]) -> None:
                 written = 0
 
 
-def _write_streamed(
-    fd: int, size: int, head_len: int, body: Iterable[Buffer], head: Callable[[], Buffer]
-) -> None:
+def _write_streamed(fd: int, size: int, head_len: int, body: Body, head: Head) -> None:
     """Write each piece of ``body`` from offset ``head_len`` on as it is produced, then
     the head at offset 0 (see ``StorageProvider.set_streamed``)."""
     if size >= PREALLOCATE_MIN:
@@ -510,14 +510,7 @@ class LocalProvider(StorageProvider):
     def set_parts(self, key: str, parts: Sequence[Buffer]) -> None:
         self._replace(key, lambda fd: _write_parts(fd, parts))
 
-    def set_streamed(
-        self,
-        key: str,
-        size: int,
-        head_len: int,
-        body: Iterable[Buffer],
-        head: Callable[[], Buffer],
-    ) -> None:
+    def set_streamed(self, key: str, size: int, head_len: int, body: Body, head: Head) -> None:
         self._replace(key, lambda fd: _write_streamed(fd, size, head_len, body, head))
 
     def _replace(self, key: str, write: Callable[[int], None]) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from deeplake_core.exceptions import InvalidKeyError
-from deeplake_core.storage.base import Buffer, StorageProvider
+from deeplake_core.storage.base import Body, Buffer, Head, StorageProvider
 from deeplake_core.storage.keys import check_key, check_prefix
 
 
@@ -77,14 +77,7 @@ class PrefixedProvider(StorageProvider):
         self.check_readonly()
         self.base.set_parts(self._key(key), parts)
 
-    def set_streamed(
-        self,
-        key: str,
-        size: int,
-        head_len: int,
-        body: Iterable[Buffer],
-        head: Callable[[], Buffer],
-    ) -> None:
+    def set_streamed(self, key: str, size: int, head_len: int, body: Body, head: Head) -> None:
         self.check_readonly()
         self.base.set_streamed(self._key(key), size, head_len, body, head)
 
