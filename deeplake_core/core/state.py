@@ -206,11 +206,15 @@ class DatasetState:
             man = self.manifest
             seq = man.seq + 1
             by_id = {e.tensor_id: e for e in man.tensors.values()}
+            flushing = []
             for tid in sorted(self.dirty):
                 entry = by_id.get(tid)
                 col = self.columns.get(tid)
                 if entry is None or col is None or not col.loaded:
                     continue
+                col.engine.seal()  # every tensor's last chunk is written at once
+                flushing.append((tid, entry, col))
+            for tid, entry, col in flushing:
                 key = mf.index_key(self.version_id, tid, seq)
                 col.engine.flush(key)
                 entry.index_key = key

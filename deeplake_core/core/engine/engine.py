@@ -201,6 +201,11 @@ class TensorEngine(IndexState, WritePath, ReadPath, SegmentOps):
         self._reset()
         self.meta.length = 0
 
+    def seal(self) -> None:
+        """Start writing the open chunk, however small, in the background (a dataset
+        flush seals every tensor first, so their last chunks are written together)."""
+        self._seal()
+
     def flush(self, index_key: str) -> None:
         """Write the open chunk, then the index file at ``index_key`` (use a new key
         each time and switch the manifest to it afterwards)."""
