@@ -57,6 +57,26 @@ def test_block_sums_match_a_reference_across_part_boundaries(size, cuts, data) -
     assert chunkfmt.block_sums(parts, first, count).tolist() == want[first : first + count]
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    size=st.integers(0, 40 * SUM_BLOCK + 3),
+    cuts=st.lists(st.integers(0, 40 * SUM_BLOCK + 3), max_size=4),
+)
+def test_chunk_stream_yields_the_payload_and_the_same_header(size, cuts) -> None:
+    payload = np.random.default_rng(size).integers(0, 256, size, np.uint8).tobytes()
+    bounds = sorted({0, size, *(c for c in cuts if c <= size)})
+    parts = [memoryview(payload)[a:b] for a, b in itertools.pairwise(bounds)]
+    stream = chunkfmt.ChunkStream(parts, 3, 0, "lz4")
+    with pytest.raises(RuntimeError):
+        stream.head()  # the checksums are not known before the body is consumed
+    pieces = list(stream.body())
+    assert b"".join(pieces) == payload
+    assert all(len(p) <= chunkfmt.STREAM_PIECE_BLOCKS * SUM_BLOCK for p in pieces)
+    head = stream.head()
+    assert len(head) == stream.head_len and stream.size == len(head) + size
+    assert head == chunkfmt.chunk_parts(payload, 3, 0, "lz4")[0]
+
+
 @pytest.mark.parametrize("plen", [0, 1, SUM_BLOCK, 3 * SUM_BLOCK + 5])
 @pytest.mark.parametrize("codec", [None, "lz4"])
 def test_header_round_trip_and_length(plen, codec) -> None:

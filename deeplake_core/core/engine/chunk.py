@@ -156,7 +156,7 @@ class ChunkStream:
         self.size = self.head_len + self.payload_len
         self.sums = np.zeros(n_blocks(self.payload_len), SUM_DTYPE)
         self._meta = (nsamples, flags, codec)
-        self._hashed = 0
+        self._consumed = False
 
     def body(self) -> Iterator[memoryview]:
         step = STREAM_PIECE_BLOCKS
@@ -174,10 +174,10 @@ class ChunkStream:
                 at += take
                 if at == part.nbytes:
                     part, at = next(it, None), 0
-        self._hashed = nblocks
+        self._consumed = True
 
     def head(self) -> bytes:
-        if self._hashed != len(self.sums):
+        if not self._consumed:
             raise RuntimeError("ChunkStream.head() called before the body was consumed")
         nsamples, flags, codec = self._meta
         return make_header(nsamples, self.payload_len, self.sums, flags, codec)
