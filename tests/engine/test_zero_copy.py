@@ -83,12 +83,42 @@ def test_appends_of_less_than_half_a_chunk_are_copied_and_fill_chunks() -> None:
     for i in range(0, 1000, 200):  # 12.8 KB each: copied into the open chunk
         eng.extend(rows[i : i + 200])
     assert store.shared == []
-    eng.extend(rows[1000:])  # its first 24 rows complete the chunk (written from here)
-    assert store.shared == [True] and int(eng._c_raw.view[0]) == CHUNK
+    eng.extend(rows[1000:])  # its first 24 rows complete the chunk: copied too
+    eng._drain()
+    assert store.shared == [False] and int(eng._c_raw.view[0]) == CHUNK
     expected = rows.copy()
     rows[:] = 0
     eng.flush("idx")
-    assert store.shared == [True, False]  # the other 176 rows were copied
+    assert store.shared == [False, False]
+    assert np.array_equal(eng.read(slice(None)), expected)
+
+
+def test_a_small_append_that_completes_a_chunk_does_not_wait_for_its_write() -> None:
+    import threading
+
+    class Gated(DictStorage):
+        def __init__(self) -> None:
+            super().__init__()
+            self.gate = threading.Event()
+            self.waiting = threading.Event()
+
+        def set_parts(self, key, parts) -> None:
+            if "/chunks/" in key:
+                self.waiting.set()
+                assert self.gate.wait(30)
+            super().set_parts(key, parts)
+
+    store = Gated()
+    eng = TensorEngine(store, "t", _meta())
+    rows = np.random.default_rng(6).standard_normal((1100, 16)).astype(np.float32)
+    for i in range(0, 1100, 100):  # the 11th append completes the first chunk
+        eng.extend(rows[i : i + 100])
+    assert store.waiting.wait(30)  # its write has started and is held ...
+    assert eng.num_samples == 1100  # ... while extend has returned
+    rows[:] = 0  # the chunk was written from the engine's copy
+    store.gate.set()
+    eng.flush("idx")
+    expected = np.random.default_rng(6).standard_normal((1100, 16)).astype(np.float32)
     assert np.array_equal(eng.read(slice(None)), expected)
 
 

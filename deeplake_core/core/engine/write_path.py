@@ -7,7 +7,9 @@ the write call waits for such *borrowed* chunks before it returns. A batch of sm
 samples that fills at least half a chunk is cut into chunks of equal size (with the
 open chunk's bytes in the first), between half and all of ``max_chunk_size``, and
 written whole; smaller appends fill the open buffer (a copy) up to a full chunk, as
-does the tail of a batch of large samples. Checksums, optional chunk
+does the tail of a batch of large samples, and a chunk completed by less than half a
+chunk of the caller's data is written from the buffer in the background (at most
+``WRITE_BEHIND`` such chunks in flight per tensor). Checksums, optional chunk
 compression and storage writes run on the pool, so several chunks are written in
 parallel while the caller continues; each 1 MiB piece is hashed right before it is
 written, so the payload comes from memory once.
@@ -292,7 +294,12 @@ class WritePath:
             self._nphys += k
             piece = flat[done * s : (done + k) * s]
             done += k
-            if seal:
+            if seal and self._olen and 2 * len(piece) < cap:
+                # a small piece completes the open chunk: copy it, so the chunk is
+                # written in the background instead of before this call returns
+                self._append_raw(piece)
+                self._seal()
+            elif seal:
                 self._seal(tail=piece)  # written from the caller's memory
             elif s:
                 self._append_raw(piece)
