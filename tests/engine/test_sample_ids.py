@@ -1,4 +1,5 @@
-"""Companion sample ids: one vectorised draw, never 0, distinct across forked processes."""
+"""Companion sample ids: a run from a random start per batch, never 0, distinct across
+forked processes."""
 
 from __future__ import annotations
 
@@ -18,24 +19,31 @@ def test_ids_are_nonzero_unique_uint64_columns() -> None:
     assert new_ids(0).shape == (0, 1)
 
 
-def test_zero_draws_are_replaced(monkeypatch) -> None:
+def test_ids_of_a_batch_are_a_run_and_batches_differ() -> None:
+    a, b = new_ids(1000).ravel(), new_ids(1000).ravel()
+    assert (np.diff(a) == 1).all() and (np.diff(b) == 1).all()
+    assert not np.intersect1d(a, b).size
+
+
+class _Draws:
+    """A stand-in for the per-process generator that returns scripted starts."""
+
+    def __init__(self, *starts: int) -> None:
+        self.starts = list(starts)
+
+    def getrandbits(self, k: int) -> int:
+        assert k == 64
+        return self.starts.pop(0)
+
+
+def test_a_start_of_zero_or_one_that_would_wrap_is_redrawn(monkeypatch) -> None:
     new_ids(1)  # make sure the generator exists
-
-    class Zeros:
-        def __init__(self, bits):
-            self.bits, self.calls = bits, 0
-
-        def random_raw(self, n):
-            self.calls += 1
-            out = self.bits.random_raw(n)
-            if self.calls == 1:
-                out[::2] = 0
-            return out
-
-    pid, gen = columns._ID_GEN
-    fake = type("G", (), {"bit_generator": Zeros(gen.bit_generator)})()
-    monkeypatch.setattr(columns, "_ID_GEN", (pid, fake))
-    assert (new_ids(50) != 0).all()
+    pid = os.getpid()
+    monkeypatch.setattr(columns, "_ID_GEN", (pid, _Draws(0, 2**64 - 3, 2**64 - 4)))
+    ids = new_ids(4).ravel()  # 0 is "no id"; 2**64 - 3 would wrap through 0
+    assert ids.tolist() == [2**64 - 4, 2**64 - 3, 2**64 - 2, 2**64 - 1]
+    monkeypatch.setattr(columns, "_ID_GEN", (pid, _Draws(7)))
+    assert new_ids(2).ravel().tolist() == [7, 8]
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
