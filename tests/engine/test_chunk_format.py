@@ -283,6 +283,26 @@ def test_run_parallel_keeps_order_and_raises_the_first_error() -> None:
     assert active[0] == 0  # nothing still running once it returns
 
 
+def test_run_parallel_runs_nothing_on_a_caller_outside_the_pool() -> None:
+    """A third reader beside the pool's threads measured slower: the caller waits."""
+    caller = threading.get_ident()
+    gate = threading.Event()
+
+    def fn(x):
+        if x < 2:  # hold both pool threads so later items stay queued for a while
+            gate.wait(timeout=10)
+        return threading.get_ident()
+
+    timer = threading.Timer(0.2, gate.set)
+    timer.start()
+    try:
+        idents = run_parallel(fn, list(range(40)))
+    finally:
+        timer.cancel()
+        gate.set()
+    assert caller not in idents
+
+
 def test_run_parallel_nested_on_pool_threads_does_not_deadlock() -> None:
     """Pool tasks that each run pieces on the same pool (as chunk writes do)."""
 
