@@ -73,14 +73,15 @@ def done_future(fn: Any, *args: Any) -> Future:
 def run_parallel(fn: Callable[[Any], T], items: Sequence[Any], window: int = 0) -> list[T]:
     """``[fn(x) for x in items]``, run on the I/O pool with at most ``window`` (default
     eight per pool thread) queued at once: results are taken in item order, so a
-    short window lets one slow item leave the other threads without work (a scan of
-    80 chunks: 62 ms with 16, 66-88 ms with 4). The first error (in item order) is raised
-    once every started call has finished, so no call still runs when this returns.
+    short window lets one slow item leave the other threads without work. The first
+    error (in item order) is raised once every started call has finished, so no call
+    still runs when this returns.
 
     This thread only waits: the pool has a thread per core, and a third reader or
-    writer on two cores measured slower (the copies compete for memory bandwidth; a
-    scan of 80 chunks took 66-69 ms with the caller reading the items the pool had
-    not yet picked up, against 59-63 ms without). On a pool thread, the next result's
+    writer on two cores measured slower (the copies compete for memory bandwidth).
+    Reading 80 chunks of 6.4 MB took 66-69 ms (one run 88) when the caller ran the
+    items the pool had not picked up yet and the window was two per thread, and
+    62 ms with both changed. On a pool thread, the next result's
     item runs here if the pool has not started it yet, so a pool thread never waits
     for work queued behind itself (for calls that do not themselves wait for queued
     work)."""
