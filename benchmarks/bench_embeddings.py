@@ -38,6 +38,7 @@ from collections.abc import Callable
 import numpy as np
 
 import deeplake_core as deeplake
+from deeplake_core.core.engine import DEFAULT_MAX_CHUNK_SIZE
 
 QUICK = os.environ.get("DEEPLAKE_BENCH_QUICK") == "1"
 
@@ -176,7 +177,7 @@ class Bench:
         a = self.args
         load = os.getloadavg()[0]
         print(
-            f"rows={a.rows} dim={a.dim} batch={a.batch} repeat={a.repeat} chunk_mb={a.chunk_mb or 8} "
+            f"rows={a.rows} dim={a.dim} batch={a.batch} repeat={a.repeat} chunk_mb={a.chunk_mb or DEFAULT_MAX_CHUNK_SIZE / 2**20:g} "
             f"data={self.nbytes / 2**20:.0f} MiB dir={self.work} cpus={os.cpu_count()} "
             f"load(1m)={load:.2f}"
         )

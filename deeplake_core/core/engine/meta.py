@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: Default target size of a chunk in bytes (see docs/format.md for the measurement).
-DEFAULT_MAX_CHUNK_SIZE = 8 * 1024 * 1024
+DEFAULT_MAX_CHUNK_SIZE = 16 * 1024 * 1024
 
 
 class TensorMeta(BaseModel):
