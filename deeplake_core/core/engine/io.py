@@ -80,11 +80,10 @@ def run_parallel(fn: Callable[[Any], T], items: Sequence[Any], window: int = 0) 
     This thread only waits: the pool has a thread per core, and a third reader or
     writer on two cores measured slower (the copies compete for memory bandwidth).
     Reading 80 chunks of 6.4 MB took 66-69 ms (one run 88) when the caller ran the
-    items the pool had not picked up yet and the window was two per thread, and
-    62 ms with both changed. On a pool thread, the next result's
-    item runs here if the pool has not started it yet, so a pool thread never waits
-    for work queued behind itself (for calls that do not themselves wait for queued
-    work)."""
+    items the pool had not picked up yet and the window was two per thread, and 62 ms
+    with both changed. On a pool thread, the next result's item runs here if the pool
+    has not started it yet, so a pool thread never waits for work queued behind
+    itself (for calls that do not themselves wait for queued work)."""
     if len(items) <= 1:
         return [fn(x) for x in items]
     ex = pool()
