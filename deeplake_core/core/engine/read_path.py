@@ -354,8 +354,8 @@ class ReadPath:
         the header's block checksums equal to the index's, every payload block).
 
         Each chunk is read and then verified by one task; the tasks run on the I/O
-        pool and this thread (reads fill fresh output memory on several threads; the
-        checksums of one chunk run while another is read)."""
+        pool (reads fill fresh output memory on several threads; the checksums of one
+        chunk run while another is read)."""
         jobs = list(zip(rows.tolist(), dst.tolist(), lens.tolist(), strict=True))
 
         def job(row: int, d: int, ln: int) -> int:
@@ -445,8 +445,8 @@ class ReadPath:
 
             rows = self._chunk_rows(p)
             if self.meta.sample_compression and len(plain) > 1:
-                # fetch every chunk once, then decode the samples on the I/O pool and
-                # this thread together (codecs release the GIL while decoding)
+                # fetch every chunk once, then decode the samples on the I/O pool
+                # (codecs release the GIL while decoding)
                 segs: list[Any] = [None] * len(plain)
 
                 def keep(j: int, seg: bytes | memoryview) -> None:
