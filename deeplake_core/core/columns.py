@@ -503,7 +503,7 @@ def companion_entries(entry: mf.TensorEntry, key: str) -> dict[str, mf.TensorEnt
     return out
 
 
-_ID_GEN: tuple[int, Any] | None = None
+_ID_GEN: tuple[int, random.Random] | None = None
 _ID_SPACE = 1 << 64
 
 

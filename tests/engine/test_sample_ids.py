@@ -37,7 +37,6 @@ class _Draws:
 
 
 def test_a_start_of_zero_or_one_that_would_wrap_is_redrawn(monkeypatch) -> None:
-    new_ids(1)  # make sure the generator exists
     pid = os.getpid()
     monkeypatch.setattr(columns, "_ID_GEN", (pid, _Draws(0, 2**64 - 3, 2**64 - 4)))
     ids = new_ids(4).ravel()  # 0 is "no id"; 2**64 - 3 would wrap through 0
