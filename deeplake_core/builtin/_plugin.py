@@ -1,5 +1,5 @@
-"""The kernel's built-in plugin: memory and local storage, the lz4 codec and the
-generic, text, json and list htypes.
+"""The kernel's built-in plugin: memory and local storage, the lz4 and runs64 codecs,
+and the generic, text, json and list htypes.
 
 It is registered through the ``deeplake_core`` entry-point group like any third-party
 plugin and uses only the public plugin API. It imports nothing heavy: implementations
@@ -50,6 +50,12 @@ def register_codecs() -> list[CodecSpec]:
             codec_kind="byte",
             impl="deeplake_core.codecs.lz4:LZ4Codec",
             description="LZ4 frame compression",
+        ),
+        CodecSpec(
+            name="runs64",
+            codec_kind="byte",
+            impl="deeplake_core.codecs.runs64:Runs64Codec",
+            description="8-byte integers as runs of equal steps (sample ids, counters)",
         ),
     ]
 

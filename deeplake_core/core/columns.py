@@ -482,19 +482,20 @@ def companion_entries(entry: mf.TensorEntry, key: str) -> dict[str, mf.TensorEnt
         "verbose": False,
     }
     out: dict[str, mf.TensorEntry] = {}
-    roles: list[tuple[str, str, Any]] = []
+    roles: list[tuple[str, str, Any, Any]] = []
     if args.get("create_id_tensor"):
-        roles.append(("id", "generic", "uint64"))
+        # ids come in runs of consecutive values (new_ids): a few bytes per batch
+        roles.append(("id", "generic", "uint64", "runs64"))
     if args.get("create_shape_tensor") and packs_samples(cfg):
-        roles.append(("shape", "generic", "int64"))
+        roles.append(("shape", "generic", "int64", "unspecified"))
     if args.get("create_sample_info_tensor"):
-        roles.append(("sample_info", "json", "unspecified"))
-    for role, htype, dtype in roles:
+        roles.append(("sample_info", "json", "unspecified", "unspecified"))
+    for role, htype, dtype, chunk_compression in roles:
         comp = new_entry(
             htype=htype,
             dtype=dtype,
             sample_compression=None,
-            chunk_compression="unspecified",
+            chunk_compression=chunk_compression,
             **plain,
         )
         ckey = companion_key(key, role)

@@ -1,0 +1,123 @@
+"""The built-in runs64 codec: conformance, run encoding, corruption and limits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deeplake_core.codecs import runs64
+from deeplake_core.codecs.runs64 import MODE_RAW, MODE_RUNS, Runs64Codec
+from deeplake_core.core.engine import TensorEngine
+from deeplake_core.core.engine.meta import TensorMeta
+from deeplake_core.exceptions import DecompressionBombError, SampleDecompressionError
+from deeplake_core.storage.memory import MemoryProvider
+from deeplake_core.testing.codec import CodecConformance
+
+U64 = np.uint64
+
+
+class TestRuns64ByName(CodecConformance):
+    codec_name = "runs64"
+
+
+class TestRuns64Instance(CodecConformance):
+    codec = Runs64Codec()
+
+    def _encoded_samples(self) -> list[bytes]:  # runs mode too, not only raw frames
+        return [*super()._encoded_samples(), self.codec.compress(_id_runs(5, 300).tobytes())]
+
+
+def _id_runs(batches: int, size: int, seed: int = 0) -> np.ndarray:
+    starts = np.random.default_rng(seed).integers(1, 2**63, batches, dtype=U64)
+    return np.concatenate([np.arange(size, dtype=U64) + s for s in starts])
+
+
+def _mode(frame: bytes) -> int:
+    return frame[4]
+
+
+def test_id_runs_shrink_to_a_few_bytes_per_run() -> None:
+    ids = _id_runs(20, 50_000)
+    frame = Runs64Codec().compress(ids.tobytes())
+    assert _mode(frame) == MODE_RUNS
+    assert len(frame) < 24 + 16 + 16 * 40  # header, first/count, at most 2 runs per batch
+    assert Runs64Codec().decompress(frame) == ids.tobytes()
+
+
+def test_incompressible_words_are_stored_raw() -> None:
+    data = np.random.default_rng(3).integers(0, 2**64 - 1, 1000, dtype=U64).tobytes()
+    frame = Runs64Codec().compress(data)
+    assert _mode(frame) == MODE_RAW
+    assert len(frame) == len(data) + 24
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    runs=st.lists(
+        st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1), st.integers(1, 40)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_runs_round_trip_with_wrapping(runs: list[tuple[int, int, int]]) -> None:
+    """Words made of arithmetic runs (any start and step, wrapping modulo 2**64)."""
+    with np.errstate(over="ignore"):
+        parts = [
+            U64(start) + U64(step) * np.arange(count, dtype=U64) for start, step, count in runs
+        ]
+    words = np.concatenate(parts)
+    data = words.tobytes()
+    out = Runs64Codec().decompress(Runs64Codec().compress(data))
+    assert out == data
+    first, steps, lengths = runs64.encode_runs(words)
+    assert np.array_equal(runs64.decode_runs(first, steps, lengths), words)
+    assert int(lengths.sum()) == len(words) - 1
+
+
+def test_every_flipped_byte_of_a_runs_frame_is_refused() -> None:
+    frame = Runs64Codec().compress(_id_runs(3, 100).tobytes())
+    for pos in range(len(frame)):
+        bad = bytearray(frame)
+        bad[pos] ^= 0x01
+        with pytest.raises(SampleDecompressionError):
+            Runs64Codec().decompress(bytes(bad))
+
+
+def test_lengths_that_do_not_add_up_are_refused_even_with_a_valid_checksum() -> None:
+    import xxhash
+
+    words = np.arange(10, dtype=U64)
+    body = runs64._RUNS_HEAD.pack(0, 1) + U64(1).tobytes() + U64(5).tobytes()  # 6 words
+    digest = xxhash.xxh3_64_intdigest(body)
+    head = runs64._HEADER.pack(runs64.MAGIC, MODE_RUNS, bytes(3), words.nbytes, digest)
+    with pytest.raises(SampleDecompressionError):
+        Runs64Codec().decompress(head + body)
+
+
+def test_decoded_size_limit() -> None:
+    frame = Runs64Codec().compress(np.arange(1000, dtype=U64).tobytes())
+    runs64.set_max_decoded_bytes(4000)
+    try:
+        with pytest.raises(DecompressionBombError, match="RUNS64_MAX_BYTES"):
+            Runs64Codec().decompress(frame)
+    finally:
+        runs64.set_max_decoded_bytes(None)
+    assert len(Runs64Codec().decompress(frame)) == 8000
+
+
+def test_tensor_with_runs64_chunks_round_trips() -> None:
+    store = MemoryProvider()
+    meta = TensorMeta(dtype="uint64", chunk_compression="runs64", max_chunk_size=1 << 16)
+    eng = TensorEngine(store, "t", meta)
+    ids = _id_runs(7, 3000).reshape(-1, 1)
+    for k in range(0, len(ids), 1000):
+        eng.extend(ids[k : k + 1000])
+    eng.flush("t.idx")
+    reopened = TensorEngine(store, "t", meta, index_key="t.idx")
+    for e in (eng, reopened):
+        assert np.array_equal(e.read(slice(None)), ids)
+        assert int(e.read_sample(4321)[0]) == int(ids[4321, 0])
+    stored = sum(len(store[k]) for k in store if "/chunks/" in k)
+    assert stored < ids.nbytes // 20
