@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -508,6 +509,19 @@ _ID_GEN: tuple[int, random.Random] | None = None
 _ID_SPACE = 1 << 64
 
 
+def _run_start(n: int) -> int:
+    """A random start for a run of ``n`` new ids (see :func:`new_ids`)."""
+    global _ID_GEN
+    pid = os.getpid()
+    if _ID_GEN is None or _ID_GEN[0] != pid:
+        _ID_GEN = (pid, random.Random(int.from_bytes(os.urandom(16), "little")))
+    rng = _ID_GEN[1]
+    start = 0
+    while start == 0 or start > _ID_SPACE - n:  # 0 means "no id"; a run never wraps
+        start = rng.getrandbits(64)
+    return start
+
+
 def new_ids(n: int) -> np.ndarray:
     """``n`` new non-zero 64-bit sample ids, shape ``(n, 1)``: consecutive values from
     a random start drawn per call.
@@ -518,17 +532,30 @@ def new_ids(n: int) -> np.ndarray:
     (``(B * n)**2 / 2**65``), and a run costs an ``arange`` instead of ``n`` draws.
     The start comes from a per-process generator seeded from the OS (re-seeded in a
     forked child, so processes never share a sequence)."""
-    global _ID_GEN
-    pid = os.getpid()
-    if _ID_GEN is None or _ID_GEN[0] != pid:
-        _ID_GEN = (pid, random.Random(int.from_bytes(os.urandom(16), "little")))
-    rng = _ID_GEN[1]
-    start = 0
-    while start == 0 or start > _ID_SPACE - n:  # 0 means "no id"; a run never wraps
-        start = rng.getrandbits(64)
     ids = np.arange(n, dtype=np.uint64).reshape(n, 1)
-    ids += np.uint64(start)
+    ids += np.uint64(_run_start(n))
     return ids
+
+
+#: Largest run of new ids built in the reused per-thread buffer of :func:`_write_new_ids`.
+_SCRATCH_IDS = 1 << 17
+_scratch = threading.local()
+
+
+def _write_new_ids(st: DatasetState, comp: Column, n: int) -> None:
+    """Append ``n`` new ids (a run, as :func:`new_ids` makes) to the id companion,
+    built in a buffer this thread reuses (fresh memory is slow to fault in; the
+    engine has copied or written them when ``extend`` returns)."""
+    if n > _SCRATCH_IDS or n == 0:
+        _comp_write(st, comp, new_ids(n))
+        return
+    bufs = getattr(_scratch, "bufs", None)
+    if bufs is None:
+        base = np.arange(_SCRATCH_IDS, dtype=np.uint64).reshape(-1, 1)
+        bufs = _scratch.bufs = (base, np.empty_like(base))
+    base, out = bufs
+    ids = np.add(base[:n], np.uint64(_run_start(n)), out=out[:n])
+    _comp_write(st, comp, ids)
 
 
 def companion(col: Column, role: str) -> Column | None:
@@ -552,7 +579,7 @@ def _fill_ids(st: DatasetState, comp: Column, n: int) -> None:
     """Give new ids to rows below ``n`` that have none (written without the companion)."""
     k = n - comp.length()
     if k > 0:
-        _comp_write(st, comp, new_ids(k))
+        _write_new_ids(st, comp, k)
 
 
 def _comp_write(st: DatasetState, comp: Column, data: Any) -> None:
@@ -607,12 +634,11 @@ def _append_companions(col: Column, prepared: Prepared, n0: int, ids: Any) -> No
     n = prepared.n
     for role, comp in _companions(col):
         if role == "id":
-            if ids is None:
-                data = new_ids(n)
-            else:
-                data = np.asarray(ids, dtype=np.uint64).reshape(n, 1)
             _fill_ids(st, comp, n0)
-            _comp_write(st, comp, data)
+            if ids is None:
+                _write_new_ids(st, comp, n)
+            else:
+                _comp_write(st, comp, np.asarray(ids, dtype=np.uint64).reshape(n, 1))
         elif role == "shape":
             comp.engine.pad_to(n0)
             rows = prepared.shapes if prepared.shapes is not None else [None] * n

@@ -385,11 +385,15 @@ class Dataset(VersionControlMixin, QueryMixin, LoaderMixin, LinkCredsMixin):
         self._state.flush()
 
     def clear_cache(self) -> None:
-        """Flush, then empty the cache layers (the underlying storage is untouched)."""
+        """Flush, then empty the cache layers (the underlying storage is untouched) and
+        the process's pool of idle chunk buffers."""
+        from deeplake_core.core.engine import buffers
+
         self.flush()
         clear = getattr(self._state.storage, "clear_cache", None)
         if clear is not None:
             clear()
+        buffers.clear()
 
     def close(self) -> None:
         """Flush and release the writer lock."""

@@ -76,7 +76,7 @@ def test_companion_failure_rolls_back_the_write(ds, monkeypatch):
     def broken(n):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(columns, "new_ids", broken)
+    monkeypatch.setattr(columns, "_run_start", broken)
     with pytest.raises(Exception, match="disk full"):
         ds.a.extend([3, 4, 5])
     monkeypatch.undo()

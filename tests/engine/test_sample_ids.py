@@ -61,3 +61,26 @@ def test_a_forked_child_draws_a_different_sequence() -> None:
     os.close(r)
     parent = new_ids(4).ravel()
     assert len(child) == 4 and not np.array_equal(child, parent)
+
+
+def test_written_ids_are_runs_and_the_scratch_buffer_is_not_shared(tmp_path) -> None:
+    """Ids built in the reused per-thread buffer are copied by the engine: later
+    batches never change earlier ones, and each batch is one run."""
+    import deeplake_core as deeplake
+    from deeplake_core.core import columns
+
+    ds = deeplake.empty(str(tmp_path / "ds"))
+    ds.create_tensor("x", dtype="int32")
+    sizes = [5, 1, 3000, columns._SCRATCH_IDS + 7, 2]
+    seen = []
+    for n in sizes:
+        ds.x.extend(np.zeros(n, np.int32))
+        seen.append(ds.x._sample_ids().ravel().copy())
+    final = ds.x._sample_ids().ravel()
+    at = 0
+    for n, before in zip(sizes, seen, strict=True):
+        assert np.array_equal(final[: len(before)], before)
+        run = final[at : at + n]
+        assert np.array_equal(np.diff(run), np.ones(n - 1, np.uint64))
+        at += n
+    assert len(np.unique(final)) == len(final) and (final != 0).all()

@@ -211,6 +211,7 @@ class TensorEngine(IndexState, WritePath, ReadPath, SegmentOps):
         each time and switch the manifest to it afterwards)."""
         self._seal()
         self._drain()
+        self._release_spares()
         data = self._index_bytes()
         self.storage.set(index_key, data)
         self.stats.index_bytes_written += len(data)

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from deeplake_core.codecs.base import ArrayCodec
+from deeplake_core.core.engine import buffers, tiling
 from deeplake_core.core.engine import chunk as chunkfmt
-from deeplake_core.core.engine import tiling
 from deeplake_core.core.engine.encoders import I64, Growable, RunEncoder
 from deeplake_core.core.engine.io import (
     NO_CHUNK,
@@ -318,8 +318,11 @@ class WritePath:
         buf = self._obuf
         if buf is None or need > len(buf):
             cap = self.meta.max_chunk_size
-            if self._spare and need <= cap:
-                new = self._spare.pop()
+            pooled = None
+            if need <= cap:  # a full-size buffer written before: no growing, no faults
+                pooled = self._spare.pop() if self._spare else buffers.take(cap)
+            if pooled is not None:
+                new = pooled
             else:  # double from a small start; go to full size at once for big data
                 grow = max(_MIN_OPEN_BUFFER, 2 * (len(buf) if buf is not None else 0))
                 if need > cap // 8:
@@ -499,16 +502,24 @@ class WritePath:
                 limit -= 1
 
     def _recycle(self, job: WriteJob) -> None:
-        """Keep the open buffer of a written chunk for reuse if it is full-size."""
+        """Keep the open buffer of a written chunk for reuse if it is full-size (two at
+        most; more go to the process-wide pool)."""
         owned = job.owned
         job.owned = None
-        if owned is None or len(owned) != self.meta.max_chunk_size or len(self._spare) >= 2:
+        if owned is None or len(owned) != self.meta.max_chunk_size:
             return
         job.parts = []  # the buffer is reused: drop the job's view of it
         if owned is self._protected:  # a rollback of the current write may restore it
             self._deferred = owned
-        else:
+        elif len(self._spare) < 2:
             self._spare.append(owned)
+        else:
+            buffers.give(owned)
+
+    def _release_spares(self) -> None:
+        """Hand the spare buffers to the process-wide pool (after a flush)."""
+        while self._spare:
+            buffers.give(self._spare.pop())
 
     def _settle_borrowed(self) -> None:
         """Wait until no pending write reads the caller's memory.
