@@ -29,6 +29,7 @@ KERNEL_NAMES = frozenset(
         "json",
         "list",
         "lz4",
+        "runs64",
         "memory",
         "mem",
         "local",
