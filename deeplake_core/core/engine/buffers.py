@@ -18,9 +18,12 @@ import threading
 
 import numpy as np
 
+from deeplake_core.codecs.limits import DecodeLimit
+
 #: Environment variable: megabytes of idle buffers the pool may keep.
 ENV_POOL_MB = "DEEPLAKE_CORE_BUFFER_POOL_MB"
 DEFAULT_POOL_MB = 64
+_limit_mb = DecodeLimit(ENV_POOL_MB, DEFAULT_POOL_MB, minimum=0)
 
 _lock = threading.Lock()
 _free: dict[int, list[np.ndarray]] = {}
@@ -29,13 +32,7 @@ _held = 0
 
 def limit() -> int:
     """Bytes of idle buffers the pool may keep."""
-    value = os.environ.get(ENV_POOL_MB)
-    if not value:
-        return DEFAULT_POOL_MB << 20
-    try:
-        return max(0, int(value)) << 20
-    except ValueError:
-        raise ValueError(f"{ENV_POOL_MB} must be an integer, got {value!r}") from None
+    return _limit_mb.get() << 20
 
 
 def take(nbytes: int) -> np.ndarray | None:
