@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -74,6 +76,55 @@ def test_runs_round_trip_with_wrapping(runs: list[tuple[int, int, int]]) -> None
     first, steps, lengths = runs64.encode_runs(words)
     assert np.array_equal(runs64.decode_runs(first, steps, lengths), words)
     assert int(lengths.sum()) == len(words) - 1
+
+
+def _reference_runs(words: list[int]) -> tuple[list[int], list[int]]:
+    """Maximal runs of equal successive differences, one word at a time."""
+    steps: list[int] = []
+    lengths: list[int] = []
+    for a, b in itertools.pairwise(words):
+        d = (b - a) % 2**64
+        if steps and steps[-1] == d:
+            lengths[-1] += 1
+        else:
+            steps.append(d)
+            lengths.append(1)
+    return steps, lengths
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    runs=st.lists(
+        st.tuples(
+            st.integers(0, 2**64 - 1), st.sampled_from([0, 1, 2, 2**64 - 1]), st.integers(1, 9)
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    block=st.sampled_from([1, 2, 3, 5, 8]),
+    max_runs=st.one_of(st.none(), st.integers(0, 12)),
+)
+def test_encode_runs_matches_a_reference_across_block_edges(
+    runs: list[tuple[int, int, int]], block: int, max_runs: int | None
+) -> None:
+    """The blockwise encoder joins runs that cross its blocks, and gives up exactly
+    when the reference has more than ``max_runs`` runs."""
+    words = [(start + step * i) % 2**64 for start, step, count in runs for i in range(count)]
+    want_steps, want_lengths = _reference_runs(words)
+    saved = runs64.ENCODE_BLOCK
+    runs64.ENCODE_BLOCK = block
+    try:
+        got = runs64.encode_runs(np.array(words, U64), max_runs=max_runs)
+    finally:
+        runs64.ENCODE_BLOCK = saved
+    if max_runs is not None and len(want_steps) > max_runs:
+        assert got is None
+        return
+    assert got is not None
+    first, steps, lengths = got
+    assert first == words[0]
+    assert steps.tolist() == want_steps
+    assert lengths.tolist() == want_lengths
 
 
 def test_every_flipped_byte_of_a_runs_frame_is_refused() -> None:
