@@ -140,10 +140,11 @@ class Bench:
 
     def report(self, what: str, mine: list, ref: list, ref_name: str) -> None:
         m, r = statistics.median(mine), statistics.median(ref)
+        paired = statistics.median(b / a for a, b in zip(mine, ref, strict=True))
         print(
             f"{what:<18} deeplake {self.rate(m)} (best {min(mine):5.3f} s)  "
             f"{ref_name:<13} {self.rate(r)} (best {min(ref):5.3f} s)  "
-            f"ratio {r / m:4.2f} (best/best {min(ref) / min(mine):4.2f}; "
+            f"ratio {r / m:4.2f} (paired {paired:4.2f}, best/best {min(ref) / min(mine):4.2f}; "
             f"cpu s {CPU[0]:.2f} vs {CPU[1]:.2f})"
         )
 

@@ -25,16 +25,12 @@ import contextlib
 import inspect
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from typing import Any, ClassVar
 
 from deeplake_core.exceptions import InvalidBytesRequestedError, ReadOnlyModeError
 
 Buffer = bytes | bytearray | memoryview
-#: The payload of ``StorageProvider.set_streamed``, produced a piece at a time.
-Body = Iterable[Buffer]
-#: Builds the head of a ``set_streamed`` value, once its body has been consumed.
-Head = Callable[[], Buffer]
 
 #: When a provider fsyncs: at ``flush()`` (default), after every write, or never.
 DURABILITY_MODES = ("flush", "always", "never")
@@ -139,21 +135,6 @@ class StorageProvider(MutableMapping[str, bytes], ABC):
         directly (e.g. one ``writev``).
         """
         self.set(key, b"".join(parts))
-
-    def set_streamed(self, key: str, size: int, head_len: int, body: Body, head: Head) -> None:
-        """Store ``head() + b"".join(body)``, ``size`` bytes in all, atomically like
-        :meth:`set`, where the head (``head_len`` bytes) can only be built once the
-        body has been produced.
-
-        For values whose header summarises the payload (chunk checksums): the writer
-        computes each body piece's part of the summary right before handing the piece
-        over, so a provider that writes at an offset stores the piece while it is
-        still in the CPU cache, and the head last. The default collects the pieces
-        (views, no copy) and calls :meth:`set_parts`.
-        """
-        pieces = list(body)
-        check_streamed_size(size, head_len + sum(memoryview(p).nbytes for p in pieces))
-        self.set_parts(key, [checked_head(head, head_len), *pieces])
 
     def get_bytes(
         self, key: str, start_byte: int | None = None, end_byte: int | None = None
@@ -299,19 +280,3 @@ def check_range(start: int | None, end: int | None) -> None:
         raise InvalidBytesRequestedError(f"end byte {end} is negative")
     if start is not None and end is not None and start > end:
         raise InvalidBytesRequestedError(f"start byte {start} is after end byte {end}")
-
-
-def checked_head(head: Head, head_len: int) -> Buffer:
-    """``head()``, which must be ``head_len`` bytes long (see ``set_streamed``)."""
-    value = head()
-    if memoryview(value).nbytes != head_len:
-        raise ValueError(
-            f"set_streamed: the head is {memoryview(value).nbytes} bytes, not {head_len}"
-        )
-    return value
-
-
-def check_streamed_size(size: int, produced: int) -> None:
-    """Refuse a streamed value whose head and body do not add up to ``size`` bytes."""
-    if produced != size:
-        raise ValueError(f"set_streamed: {produced} bytes were produced, not the {size} announced")

@@ -38,10 +38,10 @@ import os
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from deeplake_core.storage.base import Body, Buffer, Head, StorageProvider, check_range
+from deeplake_core.storage.base import Buffer, StorageProvider, check_range
 from deeplake_core.storage.keys import check_key, check_prefix
 
 #: Values of at least this many bytes are written through, not cached.
@@ -247,28 +247,15 @@ class LRUCache(StorageProvider):
             self._epoch += 1
             self._insert_in_cache(key, data, dirty=True)
 
-    def set_streamed(self, key: str, size: int, head_len: int, body: Body, head: Head) -> None:
-        if size >= self.stream_threshold or size > self.cache_size:
-            self.check_readonly()
-            key = check_key(key)
-            nxt = self.next_storage
-            self._write_through(key, lambda: nxt.set_streamed(key, size, head_len, body, head))
-            return
-        super().set_streamed(key, size, head_len, body, head)  # cached like set_parts
-
-    def _write_through(self, key: str, parts: Sequence[Buffer] | Callable[[], None]) -> None:
-        """Write a streaming value (``parts``, or a call that writes it) to the next
-        layer, after every dirty key written before it; the write itself runs without
-        holding the lock."""
+    def _write_through(self, key: str, parts: Sequence[Buffer]) -> None:
+        """Write a large value (``parts``) to the next layer, after every dirty key
+        written before it; the write itself runs without holding the lock."""
         with self._lock:
             self._epoch += 1
             self._drop(key)
             self._flush_dirty()
         try:
-            if callable(parts):
-                parts()
-            else:
-                self.next_storage.set_parts(key, parts)
+            self.next_storage.set_parts(key, parts)
         finally:
             with self._lock:  # a miss read concurrently must not cache the old value
                 self._epoch += 1

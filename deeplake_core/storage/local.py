@@ -50,15 +50,11 @@ from deeplake_core.exceptions import (
 )
 from deeplake_core.storage.base import (
     DURABILITY_MODES,
-    Body,
     Buffer,
-    Head,
     StorageProvider,
     buffer_views,
     check_durability,
     check_range,
-    check_streamed_size,
-    checked_head,
     scatter,
 )
 from deeplake_core.storage.keys import TEMP_MARKER, check_key, check_prefix
@@ -147,23 +143,6 @@ def _write_parts(fd: int, parts: Sequence[Buffer]) -> None:
             else:
                 views[0] = views[0][written:]
                 written = 0
-
-
-def _write_streamed(fd: int, size: int, head_len: int, body: Body, head: Head) -> None:
-    """Write each piece of ``body`` from offset ``head_len`` on as it is produced, then
-    the head at offset 0 (see ``StorageProvider.set_streamed``)."""
-    if size >= PREALLOCATE_MIN:
-        _preallocate(fd, size)
-    os.lseek(fd, head_len, os.SEEK_SET)
-    n = head_len
-    for piece in body:
-        view = memoryview(piece).cast("B")
-        _write_all(fd, view)
-        n += view.nbytes
-    check_streamed_size(size, n)
-    value = checked_head(head, head_len)
-    os.lseek(fd, 0, os.SEEK_SET)
-    _write_all(fd, value)
 
 
 _SYNC_POOL: tuple[int, ThreadPoolExecutor] | None = None
@@ -509,9 +488,6 @@ class LocalProvider(StorageProvider):
 
     def set_parts(self, key: str, parts: Sequence[Buffer]) -> None:
         self._replace(key, lambda fd: _write_parts(fd, parts))
-
-    def set_streamed(self, key: str, size: int, head_len: int, body: Body, head: Head) -> None:
-        self._replace(key, lambda fd: _write_streamed(fd, size, head_len, body, head))
 
     def _replace(self, key: str, write: Callable[[int], None]) -> None:
         """Atomically replace the file of ``key`` by one filled with ``write(fd)``."""

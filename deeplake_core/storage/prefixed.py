@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from deeplake_core.exceptions import InvalidKeyError
-from deeplake_core.storage.base import Body, Buffer, Head, StorageProvider
+from deeplake_core.storage.base import Buffer, StorageProvider
 from deeplake_core.storage.keys import check_key, check_prefix
 
 
@@ -76,10 +76,6 @@ class PrefixedProvider(StorageProvider):
     def set_parts(self, key: str, parts: Sequence[Buffer]) -> None:
         self.check_readonly()
         self.base.set_parts(self._key(key), parts)
-
-    def set_streamed(self, key: str, size: int, head_len: int, body: Body, head: Head) -> None:
-        self.check_readonly()
-        self.base.set_streamed(self._key(key), size, head_len, body, head)
 
     def set(self, key: str, value: Buffer) -> None:
         self.check_readonly()

@@ -247,59 +247,17 @@ class StorageProviderConformance:
             provider.disable_readonly()
         assert provider.get("sp/k") == b"new"
 
-    def test_set_streamed(self, provider: StorageProvider) -> None:
-        arr = np.arange(300_000, dtype=np.int32)  # 1.2 MB: large-value paths too
+    def test_set_parts_of_a_large_value(self, provider: StorageProvider) -> None:
+        """A chunk-sized value (header + slices of a caller's array): large-value
+        paths of caching layers too."""
+        arr = np.arange(300_000, dtype=np.int32)  # 1.2 MB
         raw = memoryview(arr).cast("B")
-        pieces = [raw[:5], raw[5:700_001], raw[700_001:]]
-        made: list[int] = []
-
-        def body():
-            for p in pieces:
-                made.append(p.nbytes)
-                yield p
-
-        def head() -> bytes:  # built only after the whole body was handed over
-            assert sum(made) == raw.nbytes
-            return b"HEAD%07d" % sum(made)
-
-        provider.set_streamed("ss/k", 11 + raw.nbytes, 11, body(), head)
-        want = b"HEAD%07d" % raw.nbytes + arr.tobytes()
-        assert provider.get("ss/k") == want and provider.size("ss/k") == len(want)
+        provider.set("sp/big", b"old")
+        provider.set_parts("sp/big", [b"HEAD", raw[:5], raw[5:700_001], raw[700_001:]])
+        want = b"HEAD" + arr.tobytes()
+        assert provider.get("sp/big") == want and provider.size("sp/big") == len(want)
         arr[:10] = -1  # stored a copy
-        assert provider.get("ss/k") == want
-        provider.set_streamed("ss/small", 3, 2, iter([b"c"]), lambda: b"ab")
-        assert provider.get("ss/small") == b"abc"
-        provider.set_streamed("ss/empty", 0, 0, iter(()), lambda: b"")
-        assert provider.get("ss/empty") == b""
-
-    def test_set_streamed_refuses_wrong_sizes_and_keeps_the_old_value(
-        self, provider: StorageProvider
-    ) -> None:
-        provider.set("ss/v", b"old")
-        bad = [
-            (5, 2, [b"abc"], lambda: b"xyz"),  # head longer than announced
-            (9, 2, [b"abc"], lambda: b"xy"),  # fewer bytes than announced
-            (4, 2, [b"abc"], lambda: b"xy"),  # more bytes than announced
-        ]
-        for size, head_len, body, head in bad:
-            with pytest.raises(ValueError, match="set_streamed"):
-                provider.set_streamed("ss/v", size, head_len, iter(body), head)
-            assert provider.get("ss/v") == b"old"
-
-        def failing():
-            yield b"abc"
-            raise OSError("disk gone")
-
-        with pytest.raises(OSError, match="disk gone"):
-            provider.set_streamed("ss/v", 5, 2, failing(), lambda: b"xy")
-        assert provider.get("ss/v") == b"old"
-        provider.enable_readonly()
-        try:
-            with pytest.raises(ReadOnlyModeError):
-                provider.set_streamed("ss/v", 3, 2, iter([b"c"]), lambda: b"ab")
-        finally:
-            provider.disable_readonly()
-        assert provider.get("ss/v") == b"old"
+        assert provider.get("sp/big") == want
 
     # -- listing ----------------------------------------------------------------------
     def test_list_prefix(self, provider: StorageProvider) -> None:

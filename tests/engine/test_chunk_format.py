@@ -62,19 +62,19 @@ def test_block_sums_match_a_reference_across_part_boundaries(size, cuts, data) -
     size=st.integers(0, 40 * SUM_BLOCK + 3),
     cuts=st.lists(st.integers(0, 40 * SUM_BLOCK + 3), max_size=4),
 )
-def test_chunk_stream_yields_the_payload_and_the_same_header(size, cuts) -> None:
+def test_build_chunk_from_parts_matches_the_whole_payload(size, cuts) -> None:
     payload = np.random.default_rng(size).integers(0, 256, size, np.uint8).tobytes()
     bounds = sorted({0, size, *(c for c in cuts if c <= size)})
     parts = [memoryview(payload)[a:b] for a, b in itertools.pairwise(bounds)]
-    stream = chunkfmt.ChunkStream(parts, 3, 0, "lz4")
-    with pytest.raises(RuntimeError):
-        stream.head()  # the checksums are not known before the body is consumed
-    pieces = list(stream.body())
-    assert b"".join(pieces) == payload
-    assert all(len(p) <= chunkfmt.STREAM_PIECE_BLOCKS * SUM_BLOCK for p in pieces)
-    head = stream.head()
-    assert len(head) == stream.head_len and stream.size == len(head) + size
+    chunk, sums = chunkfmt.build_chunk(parts, 3, 0, "lz4")
+    head = chunk[0]
+    assert b"".join(bytes(p) for p in chunk[1:]) == payload  # views of the parts, no join
+    assert all(isinstance(p, memoryview) for p in chunk[1:])
+    assert len(head) == chunkfmt.header_length("lz4", size)
     assert head == chunkfmt.chunk_parts(payload, 3, 0, "lz4")[0]
+    assert sums.tolist() == chunkfmt.block_sums([payload]).tolist()
+    view, got = chunkfmt.parse_chunk(b"".join(bytes(p) for p in chunk), "k", nsamples=3)
+    assert bytes(view) == payload and got.tolist() == sums.tolist()
 
 
 @pytest.mark.parametrize("plen", [0, 1, SUM_BLOCK, 3 * SUM_BLOCK + 5])

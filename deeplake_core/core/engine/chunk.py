@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import xxhash
@@ -137,50 +137,15 @@ def make_header(
     return head + struct.pack("<I", hcrc) + tail
 
 
-#: Payload blocks hashed and then handed to storage at a time: 1 MiB, which stays in
-#: a core's L2 cache between the two, so the payload is read from memory once.
-STREAM_PIECE_BLOCKS = 16
-
-
-class ChunkStream:
-    """A chunk for ``StorageProvider.set_streamed``: :meth:`body` yields the payload a
-    piece at a time, checksumming each piece just before it is written; :meth:`head`
-    (the header, which holds those checksums) is built after the body is consumed."""
-
-    def __init__(
-        self, parts: Sequence[Buffer], nsamples: int, flags: int, codec: str | None
-    ) -> None:
-        self.parts = [v for v in (memoryview(p).cast("B") for p in parts) if v.nbytes]
-        self.payload_len = sum(v.nbytes for v in self.parts)
-        self.head_len = header_length(codec, self.payload_len)
-        self.size = self.head_len + self.payload_len
-        self.sums = np.zeros(n_blocks(self.payload_len), SUM_DTYPE)
-        self._meta = (nsamples, flags, codec)
-        self._consumed = False
-
-    def body(self) -> Iterator[memoryview]:
-        step = STREAM_PIECE_BLOCKS
-        nblocks = len(self.sums)
-        it = iter(self.parts)
-        part, at = next(it, None), 0  # the part being cut, and the offset in it
-        for b0 in range(0, nblocks, step):
-            count = min(step, nblocks - b0)
-            self.sums[b0 : b0 + count] = block_sums(self.parts, b0, count)
-            need = min((b0 + count) * SUM_BLOCK, self.payload_len) - b0 * SUM_BLOCK
-            while need and part is not None:
-                take = min(need, part.nbytes - at)
-                yield part[at : at + take]
-                need -= take
-                at += take
-                if at == part.nbytes:
-                    part, at = next(it, None), 0
-        self._consumed = True
-
-    def head(self) -> bytes:
-        if not self._consumed:
-            raise RuntimeError("ChunkStream.head() called before the body was consumed")
-        nsamples, flags, codec = self._meta
-        return make_header(nsamples, self.payload_len, self.sums, flags, codec)
+def build_chunk(
+    payload: Sequence[Buffer], nsamples: int, flags: int, codec: str | None
+) -> tuple[list[Buffer], np.ndarray]:
+    """``([header, *payload], block checksums)`` of a chunk whose payload is the
+    concatenation of ``payload`` (for ``StorageProvider.set_parts``: one ``writev``)."""
+    views = [v for v in (memoryview(p).cast("B") for p in payload) if v.nbytes]
+    sums = block_sums(views)
+    plen = sum(v.nbytes for v in views)
+    return [make_header(nsamples, plen, sums, flags, codec), *views], sums
 
 
 def chunk_parts(payload: Buffer, nsamples: int, flags: int, codec: str | None) -> list[Buffer]:

@@ -2,7 +2,7 @@
 
 The open chunk's payload is ``_obuf[:_olen]`` (engine-owned). A batch slice that
 completes a chunk is not copied: the chunk is written as header + open bytes + a
-slice of the caller's array (``StorageProvider.set_streamed``), on the I/O pool, and
+slice of the caller's array (``StorageProvider.set_parts``), on the I/O pool, and
 the write call waits for such *borrowed* chunks before it returns. A batch of small
 samples that fills at least half a chunk is cut into chunks of equal size (with the
 open chunk's bytes in the first), between half and all of ``max_chunk_size``, and
@@ -11,8 +11,10 @@ does the tail of a batch of large samples, and a chunk completed by less than ha
 chunk of the caller's data is written from the buffer in the background (at most
 ``WRITE_BEHIND`` such chunks in flight per tensor). Checksums, optional chunk
 compression and storage writes run on the pool, so several chunks are written in
-parallel while the caller continues; each 1 MiB piece is hashed right before it is
-written, so the payload comes from memory once.
+parallel while the caller continues. A chunk is hashed whole and then written with
+one ``writev`` (header first): hashing and writing it 1 MiB at a time, to hash each
+piece while it was in the CPU cache, cost 20-45% more CPU per ingest, in syscalls and
+in GIL hand-offs between the pool threads (docs/architecture.md, "Checksums").
 """
 
 from __future__ import annotations
@@ -472,11 +474,12 @@ class WritePath:
         if compressed:
             raw = parts[0] if len(parts) == 1 else b"".join(parts)
             parts = [self.codec.compress(raw)]
-        chunk = chunkfmt.ChunkStream(parts, job.nsamples, self._data_flags, self._codec_name)
-        self.storage.set_streamed(job.key, chunk.size, chunk.head_len, chunk.body(), chunk.head)
+        chunk, sums = chunkfmt.build_chunk(parts, job.nsamples, self._data_flags, self._codec_name)
+        self.storage.set_parts(job.key, chunk)
         # range reads of a compressed chunk decompress all of it: the index needs no sums
-        index_sums = np.empty(0, np.uint64) if compressed else chunk.sums
-        return index_sums, chunk.payload_len, chunk.size
+        index_sums = np.empty(0, np.uint64) if compressed else sums
+        plen = sum(len(p) for p in chunk[1:])
+        return index_sums, plen, len(chunk[0]) + plen
 
     def _drain(self, limit: int | None = None) -> None:
         """Wait for (the ``limit`` oldest) pending chunk writes and record their results.
