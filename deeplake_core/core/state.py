@@ -113,6 +113,8 @@ class DatasetState:
         self._disk_keys: set[str] = manifest.index_keys()
         #: index keys of the manifest made durable last (kept until the next one is).
         self._durable_keys: set[str] = set(self._disk_keys)
+        #: (version id, index files of it known to exist), see _collect_index_garbage
+        self._index_files: tuple[str, set[str]] | None = None
         self.columns: dict[str, Column] = {}
         self.dirty: set[str] = set()  # tensor ids with unflushed samples
         self.meta_dirty = False
@@ -234,15 +236,28 @@ class DatasetState:
     def _collect_index_garbage(self, current: set[str], durable: bool) -> None:
         """Delete this version's index files that neither the new manifest, the kept
         previous one nor the last durable one reference (a power loss may bring that
-        one back)."""
+        one back).
+
+        The version's index folder is listed once per handle and version (which also
+        collects files a crashed writer left); later flushes delete from the files this
+        handle knows of, so a flush costs the same however many keys are cached."""
         keep = current | self._disk_keys | self._durable_keys
-        prefix = mf.index_prefix(self.version_id)
-        stale = []
-        with contextlib.suppress(Exception):
-            stale = [k for k in self.storage.list_prefix(prefix) if k not in keep]
-        for key in stale:  # durable at the next durability point
-            with contextlib.suppress(KeyError, OSError):
+        known = self._index_files
+        if known is None or known[0] != self.version_id:
+            found: set[str] = set()
+            with contextlib.suppress(Exception):
+                found = set(self.storage.list_prefix(mf.index_prefix(self.version_id)))
+            known = (self.version_id, found)
+        files = known[1] | current
+        for key in sorted(files - keep):  # durable at the next durability point
+            try:
                 self.storage.delete(key)
+            except KeyError:
+                pass
+            except OSError:
+                continue  # still there: tried again at the next flush
+            files.discard(key)
+        self._index_files = (self.version_id, files)
         self._disk_keys = current
         if durable:
             self._durable_keys = current

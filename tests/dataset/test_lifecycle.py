@@ -303,3 +303,33 @@ def test_access_method_download(tmp_path, monkeypatch, mem_path):
     assert local.x.numpy().ravel().tolist() == [1, 2]
     with pytest.raises(ValueError):
         deeplake.load(mem_path, access_method="bogus")
+
+
+def _index_files(path) -> set[str]:
+    return {p.name for p in path.glob("versions/*/index/*.idx")}
+
+
+def test_flushes_keep_only_the_index_files_the_manifests_reference(tmp_path):
+    """Each flush writes new index files and deletes those that neither the new
+    manifest nor the previous one references; a file a crashed writer left behind is
+    collected by the first flush after reopening."""
+    path = tmp_path / "ds"
+    ds = deeplake.empty(str(path), durability="never")
+    ds.create_tensor("x", create_id_tensor=False)
+    for i in range(6):
+        ds.x.append(np.full(3, i))
+        ds.flush()
+    files = _index_files(path)
+    assert len(files) == 2  # the current manifest's and the previous one's
+    current = {k.rsplit("/", 1)[1] for k in ds._state.manifest.index_keys()}
+    assert current <= files
+    version_dir = next(path.glob("versions/*/index"))
+    (version_dir / "crashed-leftover.idx").write_bytes(b"junk")
+    ds2 = deeplake.load(str(path))
+    ds2.x.append(np.full(3, 9))
+    ds2.flush()
+    assert "crashed-leftover.idx" not in _index_files(path)
+    assert len(_index_files(path)) == 2
+    np.testing.assert_array_equal(ds2.x.numpy()[:, 0], [0, 1, 2, 3, 4, 5, 9])
+    ds3 = deeplake.load(str(path), read_only=True)
+    assert len(ds3.x) == 7
