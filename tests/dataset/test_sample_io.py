@@ -113,6 +113,48 @@ def test_a_failing_companion_rolls_back_a_batch_still_being_written(tmp_path, mo
     again.check_integrity()
 
 
+def test_dataset_extend_rolls_every_tensor_back_when_a_chunk_write_fails(tmp_path, monkeypatch):
+    """``ds.extend`` of several tensors with chunks written straight from the caller's
+    arrays: the arrays are free when it returns, and a chunk of one tensor that cannot
+    be written rolls every tensor back; the dataset stays consistent on disk."""
+    from deeplake_core.storage.local import LocalProvider
+
+    path = str(tmp_path / "d")
+    ds = deeplake.empty(path)
+    # chunks of 1 MiB and more are written through every cache layer, while extend runs
+    ds.create_tensor("emb", dtype="float32", max_chunk_size=2 << 20)
+    ds.create_tensor("lab", dtype="int32", max_chunk_size=2 << 20)
+    rng = np.random.default_rng(1)
+    emb = rng.standard_normal((30000, 64)).astype(np.float32)  # 7.7 MB: borrowed chunks
+    lab = np.arange(30000, dtype=np.int32)
+    ds.extend({"emb": emb, "lab": lab})
+    want_emb, want_lab = emb.copy(), lab.copy()
+    emb[:] = 0  # the caller's arrays are no longer read once extend returned
+    lab[:] = 0
+    emb_chunks = f"tensors/{ds.emb._col.tensor_id}/chunks/"
+    real = LocalProvider.set_parts
+
+    def failing(self, key, parts):
+        if key.startswith(emb_chunks):
+            raise OSError("emb disk full")
+        return real(self, key, parts)
+
+    monkeypatch.setattr(LocalProvider, "set_parts", failing)
+    with pytest.raises(Exception) as info:
+        # lab is written first, then emb fails: lab must be rolled back too
+        ds.extend({"lab": np.ones(20000, np.int32), "emb": np.ones((20000, 64), np.float32)})
+    assert "emb disk full" in repr(info.value) + repr(info.value.__cause__)
+    monkeypatch.undo()
+    assert len(ds.emb) == 30000 and len(ds.lab) == 30000
+    ds.extend({"emb": np.full((10, 64), 2, np.float32), "lab": np.full(10, 7, np.int32)})
+    ds.flush()
+    again = deeplake.load(path, read_only=True)
+    want_emb = np.concatenate([want_emb, np.full((10, 64), 2, np.float32)])
+    assert np.array_equal(again.emb.numpy(), want_emb)
+    assert again.lab.numpy().ravel().tolist() == [*want_lab.tolist(), *([7] * 10)]
+    again.check_integrity()
+
+
 def test_extend_ignore_errors(ds):
     ds.create_tensor("a")
     ds.create_tensor("t", htype="text")
