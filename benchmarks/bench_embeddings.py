@@ -16,10 +16,14 @@ load:
 * random reads: median of single-row ``ds.embedding[i].numpy()`` against a row read
   from ``np.load(mmap_mode="r")`` (copied out, as the dataset returns a copy).
 
+Each ratio is the reference's median time over the dataset's; ``paired`` is the
+median of the per-pair ratios (each dataset run against the reference run next to
+it), which a drift of the machine's speed during the run moves less.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_embeddings.py [--rows 1000000] [--batch 50000]
-        [--repeat 3] [--dir /tmp] [--random-reads 1000] [--chunk-mb 8]
+        [--repeat 7] [--dir /tmp] [--random-reads 1000] [--chunk-mb 8]
 
 ``DEEPLAKE_BENCH_QUICK=1`` shrinks the sizes to a smoke run of a few seconds.
 """
@@ -213,7 +217,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=20_000 if QUICK else 1_000_000)
     ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("--batch", type=int, default=5_000 if QUICK else 50_000)
-    ap.add_argument("--repeat", type=int, default=1 if QUICK else 3)
+    ap.add_argument("--repeat", type=int, default=1 if QUICK else 7)
     ap.add_argument("--dir", default=None)
     ap.add_argument("--random-reads", type=int, default=50 if QUICK else 1000)
     ap.add_argument("--chunk-mb", type=float, default=None, help="max_chunk_size in MiB")
