@@ -142,7 +142,7 @@ def build_chunk(
 ) -> tuple[list[Buffer], np.ndarray]:
     """``([header, *payload], block checksums)`` of a chunk whose payload is the
     concatenation of ``payload`` (for ``StorageProvider.set_parts``: one ``writev``)."""
-    views = [v for v in (memoryview(p).cast("B") for p in payload) if v.nbytes]
+    views = [memoryview(p).cast("B") for p in payload]
     sums = block_sums(views)
     plen = sum(v.nbytes for v in views)
     return [make_header(nsamples, plen, sums, flags, codec), *views], sums
@@ -150,8 +150,7 @@ def build_chunk(
 
 def chunk_parts(payload: Buffer, nsamples: int, flags: int, codec: str | None) -> list[Buffer]:
     """``[header, payload]`` of a whole chunk (for ``StorageProvider.set_parts``)."""
-    sums = block_sums([payload])
-    return [make_header(nsamples, len(payload), sums, flags, codec), payload]
+    return build_chunk([payload], nsamples, flags, codec)[0]
 
 
 def parse_header(
