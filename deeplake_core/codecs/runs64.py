@@ -39,6 +39,7 @@ _HEADER = struct.Struct("<4sB3sQQ")
 _RUNS_HEAD = struct.Struct("<QQ")
 _WORD = np.dtype("<u8")
 _PAD = bytes(3)
+_ID_SPACE = 1 << 64
 #: Default largest decoded size accepted, in bytes.
 MAX_DECODED_BYTES = 1 << 31
 #: Environment variable overriding :data:`MAX_DECODED_BYTES`.
@@ -109,6 +110,36 @@ def decode_runs(first: int, steps: np.ndarray, lengths: np.ndarray) -> np.ndarra
         np.cumsum(np.repeat(steps, lengths.astype(np.int64)), out=out[1:])
         out[1:] += np.uint64(first)
     return out
+
+
+def frame_unit_runs(runs: list[tuple[int, int]]) -> bytes | None:
+    """The frame :meth:`Runs64Codec.compress` makes of the words of ``runs``, each
+    ``(start, count)`` the ``count`` consecutive values ``start, start + 1, ...``
+    (modulo 2**64), built from the runs without materializing a word; None when the
+    words would be stored raw (too many short runs)."""
+    words = sum(n for _, n in runs if n)
+    steps: list[int] = []
+    lengths: list[int] = []
+    last = None
+    for start, n in runs:
+        if not n:
+            continue
+        for step, k in (((start - last) % _ID_SPACE, 1) if last is not None else (0, 0), (1, n - 1)):
+            if not k:
+                continue
+            if steps and steps[-1] == step:
+                lengths[-1] += k
+            else:
+                steps.append(step)
+                lengths.append(k)
+        last = (start + n - 1) % _ID_SPACE
+    nbytes = 8 * words
+    if not words or nbytes < 32 or len(steps) > (nbytes - 17) // 16:
+        return None
+    first = next(start for start, n in runs if n) % _ID_SPACE
+    head = _RUNS_HEAD.pack(first, len(steps))
+    body = [head, np.array(steps, _WORD).tobytes(), np.array(lengths, _WORD).tobytes()]
+    return _frame(MODE_RUNS, nbytes, body)
 
 
 class Runs64Codec(ByteCodec):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import random
-import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -537,25 +536,38 @@ def new_ids(n: int) -> np.ndarray:
     return ids
 
 
-#: Largest run of new ids built in the reused per-thread buffer of :func:`_write_new_ids`.
-_SCRATCH_IDS = 1 << 17
-_scratch = threading.local()
-
-
 def _write_new_ids(st: DatasetState, comp: Column, n: int) -> None:
-    """Append ``n`` new ids (a run, as :func:`new_ids` makes) to the id companion,
-    built in a buffer this thread reuses (fresh memory is slow to fault in; the
-    engine has copied or written them when ``extend`` returns)."""
-    if n > _SCRATCH_IDS or n == 0:
-        _comp_write(st, comp, new_ids(n))
-        return
-    bufs = getattr(_scratch, "bufs", None)
-    if bufs is None:
-        base = np.arange(_SCRATCH_IDS, dtype=np.uint64).reshape(-1, 1)
-        bufs = _scratch.bufs = (base, np.empty_like(base))
-    base, out = bufs
-    ids = np.add(base[:n], np.uint64(_run_start(n)), out=out[:n])
-    _comp_write(st, comp, ids)
+    """Append ``n`` new ids (a run, as :func:`new_ids` makes) to the id companion.
+
+    Only the run's start is drawn here: the ids reach the companion's engine when
+    anything next uses it (:func:`write_id_runs`, at the latest at the flush). So a
+    batch ``extend`` does no per-row id work while its chunks are written, where
+    numpy releasing and re-taking the GIL next to the pool's hashing cost 8-30% of an
+    ingest (docs/architecture.md, "Sample ids are runs")."""
+    if n:
+        comp.id_runs.append((_run_start(n), n))
+        st.mark_data(comp.tensor_id)
+
+
+def write_id_runs(col: Column, runs: list[tuple[int, int]]) -> None:
+    """Write the pending id ``runs`` (start, count) of the id companion ``col`` to its
+    engine: as one ``runs64`` chunk framed straight from the runs when the companion
+    uses that codec, else with one ``extend``."""
+    from deeplake_core.codecs import runs64
+
+    eng = col.engine
+    total = sum(n for _, n in runs)
+    if eng.meta.chunk_compression == "runs64" and not eng.meta.sample_compression:
+        frame = runs64.frame_unit_runs(runs)
+        if frame is not None:
+            eng.extend_encoded(frame, total, (1,), np.uint64)
+            return
+    ids = np.empty((total, 1), np.uint64)
+    o = 0
+    for start, n in runs:
+        np.add(np.arange(n, dtype=np.uint64), np.uint64(start), out=ids[o : o + n, 0])
+        o += n
+    eng.extend(ids)
 
 
 def companion(col: Column, role: str) -> Column | None:
@@ -764,11 +776,26 @@ def pop(col: Column, indices: list[int]) -> None:
 def truncate(col: Column, n: int) -> None:
     """Drop every sample from position ``n`` on (rollback of a failed write)."""
     for c in [col, *(comp for _r, comp in _companions(col))]:
+        _trim_id_runs(c, n)
         cur = c.length()
         if cur > n:
             c.engine.pop(list(range(n, cur)))
             c.state.mark_data(c.tensor_id)
             _touch(c)
+
+
+def _trim_id_runs(col: Column, n: int) -> None:
+    """Drop pending id runs (see :func:`_write_new_ids`) from row ``n`` on."""
+    if not col.id_runs:
+        return
+    at = col.length() - sum(k for _, k in col.id_runs)
+    keep = []
+    for start, k in col.id_runs:
+        if at >= n:
+            break
+        keep.append((start, min(k, n - at)))
+        at += k
+    col.id_runs = keep
 
 
 def clear(col: Column) -> None:

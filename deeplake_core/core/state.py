@@ -45,6 +45,9 @@ class Column:
         self.entry = entry
         self._cfg: Any = None
         self._engine: Any = None
+        #: runs of new sample ids (start, count) appended to this id companion but
+        #: not yet written to its engine (``columns.write_id_runs``, on next use)
+        self.id_runs: list[tuple[int, int]] = []
 
     @property
     def state(self) -> DatasetState:
@@ -68,20 +71,29 @@ class Column:
 
     @property
     def engine(self) -> Any:
-        if self._engine is None:
-            from deeplake_core.core import columns
+        from deeplake_core.core import columns
 
+        if self._engine is None:
             self._engine = columns.open_engine(self.state.storage, self.entry, self.cfg)
+        if self.id_runs:
+            runs, self.id_runs = self.id_runs, []
+            try:
+                columns.write_id_runs(self, runs)
+            except BaseException:
+                self.id_runs[:0] = runs
+                raise
         return self._engine
 
     @property
     def loaded(self) -> bool:
-        return self._engine is not None
+        """Whether the engine holds state (possibly unflushed) beyond the entry."""
+        return self._engine is not None or bool(self.id_runs)
 
     def length(self) -> int:
+        pending = sum(n for _, n in self.id_runs)
         if self._engine is not None:
-            return int(self._engine.num_samples)
-        return self.entry.length
+            return int(self._engine.num_samples) + pending
+        return self.entry.length + pending
 
 
 class DatasetState:

@@ -63,15 +63,14 @@ def test_a_forked_child_draws_a_different_sequence() -> None:
     assert len(child) == 4 and not np.array_equal(child, parent)
 
 
-def test_written_ids_are_runs_and_the_scratch_buffer_is_not_shared(tmp_path) -> None:
-    """Ids built in the reused per-thread buffer are copied by the engine: later
-    batches never change earlier ones, and each batch is one run."""
+def test_written_ids_are_runs_and_later_batches_never_change_earlier_ones(tmp_path) -> None:
+    """Each batch's ids are one run; reading them (which writes pending runs to the
+    engine) between batches changes nothing that was read before."""
     import deeplake_core as deeplake
-    from deeplake_core.core import columns
 
     ds = deeplake.empty(str(tmp_path / "ds"))
     ds.create_tensor("x", dtype="int32")
-    sizes = [5, 1, 3000, columns._SCRATCH_IDS + 7, 2]
+    sizes = [5, 1, 3000, (1 << 17) + 7, 2]
     seen = []
     for n in sizes:
         ds.x.extend(np.zeros(n, np.int32))
@@ -84,3 +83,32 @@ def test_written_ids_are_runs_and_the_scratch_buffer_is_not_shared(tmp_path) -> 
         assert np.array_equal(np.diff(run), np.ones(n - 1, np.uint64))
         at += n
     assert len(np.unique(final)) == len(final) and (final != 0).all()
+
+
+def test_pending_id_runs_reach_disk_and_follow_rollbacks(tmp_path, monkeypatch) -> None:
+    """Ids of batches appended without reading them in between are written at the
+    flush, in order; a failed extend leaves no ids behind; lengths count them."""
+    import deeplake_core as deeplake
+
+    path = str(tmp_path / "ds")
+    ds = deeplake.empty(path)
+    ds.create_tensor("x", dtype="int32")
+    with ds:
+        for n in (3, 50_000, 7):
+            ds.x.extend(np.zeros(n, np.int32))
+        comp = ds._state.column(ds.x._col.entry.companions["id"])
+        assert [n for _, n in comp.id_runs] == [3, 50_000, 7]  # not written yet
+        assert comp.length() == 50_010 and len(ds.x) == 50_010
+        eng = ds.x._col.engine
+        with monkeypatch.context() as m:  # the chunk writes fail after ids were drawn
+            m.setattr(eng, "settle", lambda: (_ for _ in ()).throw(OSError("disk full")))
+            with pytest.raises(deeplake.exceptions.SampleExtendError, match="disk full"):
+                ds.x.extend(np.ones(40, np.int32))
+        assert comp.length() == 50_010 and len(ds.x) == 50_010
+        assert [n for _, n in comp.id_runs] == [3, 50_000, 7]
+    ids = ds.x._sample_ids().ravel()
+    assert len(ids) == 50_010 and len(np.unique(ids)) == 50_010 and (ids != 0).all()
+    for lo, hi in ((0, 3), (3, 50_003), (50_003, 50_010)):
+        assert np.array_equal(np.diff(ids[lo:hi]), np.ones(hi - lo - 1, np.uint64))
+    reopened = deeplake.load(path, read_only=True)
+    assert np.array_equal(reopened.x._sample_ids().ravel(), ids)

@@ -134,6 +134,26 @@ class TensorEngine(IndexState, WritePath, ReadPath, SegmentOps):
         else:
             self._unsettled = (snap, first, count)
 
+    def extend_encoded(self, payload: bytes, n: int, shape: tuple[int, ...], dtype: Any) -> None:
+        """Append ``n`` samples of ``shape`` and ``dtype`` given as one chunk payload
+        already compressed with this tensor's chunk codec (e.g. sample-id runs that
+        ``runs64`` frames directly). All or nothing; the chunk is written in the
+        background like a sealed open chunk."""
+        if self._unsettled is not None:
+            raise RuntimeError("settle() or abandon() the previous extend(wait=False) first")
+        if not self.meta.chunk_compression or self.meta.sample_compression:
+            raise ChunkEngineError("extend_encoded needs a chunk-compressed tensor")
+        snap = self._snapshot()
+        try:
+            first = self._nphys
+            self._write_encoded(payload, n, shape, dtype)
+            self._finish_write()
+            self._map.append(first, n)
+        except BaseException:
+            self._rollback(snap)
+            raise
+        self.meta.length = self.num_samples
+
     def settle(self) -> None:
         """Finish the last ``extend(wait=False)``: wait for its chunks that read the
         caller's array; if one cannot be written the extend is rolled back and the

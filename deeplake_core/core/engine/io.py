@@ -142,6 +142,8 @@ class WriteJob:
     #: the engine's open buffer the chunk was sealed from (reusable once written)
     owned: Any = field(default=None, repr=False)
     future: Future | None = field(default=None, repr=False)
+    #: ``parts`` are already compressed with the tensor's chunk codec
+    encoded: bool = False
 
 
 def raw_view(arr: np.ndarray) -> memoryview:

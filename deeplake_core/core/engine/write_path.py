@@ -426,9 +426,27 @@ class WritePath:
         self.stats.chunks_written += 1
         return cid
 
-    def _seal(self, tail: memoryview | None = None) -> None:
+    def _write_encoded(self, payload: bytes, n: int, shape: tuple[int, ...], dtype: Any) -> None:
+        """Append ``n`` samples of ``shape`` and ``dtype`` as one chunk whose payload,
+        compressed with the tensor's chunk codec, is ``payload``."""
+        self._coerce(np.empty((0, *shape), dtype), len(shape))
+        if n == 0:
+            return
+        self._seal()
+        s = math.prod(shape) * self._dtype_obj.itemsize
+        self._pos.extend_uniform(0, s, n)
+        self._nphys += n
+        self._shapes.extend_repeat(shape, n)
+        self._track_shapes(np.asarray(shape, I64), np.asarray(shape, I64))
+        self._seal(encoded=(payload, n * s))
+
+    def _seal(
+        self, tail: memoryview | None = None, encoded: tuple[bytes, int] | None = None
+    ) -> None:
         """Close the open chunk (plus ``tail``, a slice of the caller's batch that
-        completes it) and hand it to the I/O pool for checksums and the write."""
+        completes it) and hand it to the I/O pool for checksums and the write.
+        ``encoded``: (compressed payload, raw length) of a chunk made by the caller
+        (the open chunk is then empty)."""
         nsamples = self._nphys - self._open_first
         if nsamples == 0:
             return
@@ -439,6 +457,8 @@ class WritePath:
         if tail is not None and len(tail):
             parts.append(tail)
         raw_len = sum(len(p) for p in parts)
+        if encoded is not None:
+            parts, raw_len = [encoded[0]], encoded[1]
         row = len(self._c_ids)
         cid = NO_CHUNK
         nblocks = 0
@@ -458,6 +478,7 @@ class WritePath:
             return
         borrowed = tail is not None and len(tail) > 0
         job = WriteJob(row, self._chunk_key(cid), parts, nsamples, borrowed, owned)
+        job.encoded = encoded is not None
         job.future = pool().submit(self._write_chunk, job)
         self._inflight.append(job)
         if borrowed:
@@ -471,7 +492,7 @@ class WritePath:
         mutable engine state."""
         parts = job.parts
         compressed = bool(self.meta.chunk_compression)
-        if compressed:
+        if compressed and not job.encoded:
             raw = parts[0] if len(parts) == 1 else b"".join(parts)
             parts = [self.codec.compress(raw)]
         chunk, sums = chunkfmt.build_chunk(parts, job.nsamples, self._data_flags, self._codec_name)
