@@ -124,7 +124,10 @@ def frame_unit_runs(runs: list[tuple[int, int]]) -> bytes | None:
     for start, n in runs:
         if not n:
             continue
-        for step, k in (((start - last) % _ID_SPACE, 1) if last is not None else (0, 0), (1, n - 1)):
+        for step, k in (
+            ((start - last) % _ID_SPACE, 1) if last is not None else (0, 0),
+            (1, n - 1),
+        ):
             if not k:
                 continue
             if steps and steps[-1] == step:

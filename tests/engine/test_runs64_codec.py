@@ -175,7 +175,9 @@ def test_tensor_with_runs64_chunks_round_trips() -> None:
 
 
 _SPACE = 1 << 64
-_starts = st.one_of(st.integers(1, _SPACE - 1), st.integers(_SPACE - 5, _SPACE - 1), st.integers(1, 50))
+_starts = st.one_of(
+    st.integers(1, _SPACE - 1), st.integers(_SPACE - 5, _SPACE - 1), st.integers(1, 50)
+)
 
 
 @settings(max_examples=300, deadline=None)
