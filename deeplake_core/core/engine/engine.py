@@ -15,6 +15,7 @@ byte layouts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -117,12 +118,26 @@ class TensorEngine(IndexState, WritePath, ReadPath, SegmentOps):
         may still be in flight, so the caller can do other work meanwhile; it must
         then call :meth:`settle` (the samples count from then on) or
         :meth:`abandon` before using this engine or its array again."""
+        self._append(lambda: self._write(samples, wait=wait), wait)
+
+    def extend_encoded(self, payload: bytes, n: int, shape: tuple[int, ...], dtype: Any) -> None:
+        """Append ``n`` samples of ``shape`` and ``dtype`` given as one chunk payload
+        already compressed with this tensor's chunk codec (e.g. sample-id runs that
+        ``runs64`` frames directly). All or nothing; the chunk is written in the
+        background like a sealed open chunk."""
+        if not self.meta.chunk_compression or self.meta.sample_compression:
+            raise ChunkEngineError("extend_encoded needs a chunk-compressed tensor")
+        self._append(lambda: self._write_encoded(payload, n, shape, dtype), True)
+
+    def _append(self, write: Callable[[], None], wait: bool) -> None:
+        """Run ``write`` (which appends to the physical stream) all or nothing; with
+        ``wait=False`` it stays unsettled (see :meth:`extend`)."""
         if self._unsettled is not None:
             raise RuntimeError("settle() or abandon() the previous extend(wait=False) first")
         snap = self._snapshot()
         try:
             first = self._nphys
-            self._write(samples, wait=wait)
+            write()
             count = self._nphys - first
             if wait:
                 self._map.append(first, count)
@@ -133,26 +148,6 @@ class TensorEngine(IndexState, WritePath, ReadPath, SegmentOps):
             self.meta.length = self.num_samples
         else:
             self._unsettled = (snap, first, count)
-
-    def extend_encoded(self, payload: bytes, n: int, shape: tuple[int, ...], dtype: Any) -> None:
-        """Append ``n`` samples of ``shape`` and ``dtype`` given as one chunk payload
-        already compressed with this tensor's chunk codec (e.g. sample-id runs that
-        ``runs64`` frames directly). All or nothing; the chunk is written in the
-        background like a sealed open chunk."""
-        if self._unsettled is not None:
-            raise RuntimeError("settle() or abandon() the previous extend(wait=False) first")
-        if not self.meta.chunk_compression or self.meta.sample_compression:
-            raise ChunkEngineError("extend_encoded needs a chunk-compressed tensor")
-        snap = self._snapshot()
-        try:
-            first = self._nphys
-            self._write_encoded(payload, n, shape, dtype)
-            self._finish_write()
-            self._map.append(first, n)
-        except BaseException:
-            self._rollback(snap)
-            raise
-        self.meta.length = self.num_samples
 
     def settle(self) -> None:
         """Finish the last ``extend(wait=False)``: wait for its chunks that read the

@@ -430,15 +430,15 @@ class WritePath:
         """Append ``n`` samples of ``shape`` and ``dtype`` as one chunk whose payload,
         compressed with the tensor's chunk codec, is ``payload``."""
         self._coerce(np.empty((0, *shape), dtype), len(shape))
-        if n == 0:
-            return
-        self._seal()
-        s = math.prod(shape) * self._dtype_obj.itemsize
-        self._pos.extend_uniform(0, s, n)
-        self._nphys += n
-        self._shapes.extend_repeat(shape, n)
-        self._track_shapes(np.asarray(shape, I64), np.asarray(shape, I64))
-        self._seal(encoded=(payload, n * s))
+        if n:
+            self._seal()
+            s = math.prod(shape) * self._dtype_obj.itemsize
+            self._pos.extend_uniform(0, s, n)
+            self._nphys += n
+            self._shapes.extend_repeat(shape, n)
+            self._track_shapes(np.asarray(shape, I64), np.asarray(shape, I64))
+            self._seal(encoded=(payload, n * s))
+        self._finish_write()
 
     def _seal(
         self, tail: memoryview | None = None, encoded: tuple[bytes, int] | None = None
