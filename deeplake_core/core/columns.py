@@ -531,8 +531,13 @@ def new_ids(n: int) -> np.ndarray:
     (``(B * n)**2 / 2**65``), and a run costs an ``arange`` instead of ``n`` draws.
     The start comes from a per-process generator seeded from the OS (re-seeded in a
     forked child, so processes never share a sequence)."""
+    return run_ids(_run_start(n), n)
+
+
+def run_ids(start: int, n: int) -> np.ndarray:
+    """The ids ``start, start + 1, ...`` of a run of ``n``, shape ``(n, 1)``."""
     ids = np.arange(n, dtype=np.uint64).reshape(n, 1)
-    ids += np.uint64(_run_start(n))
+    ids += np.uint64(start)
     return ids
 
 
@@ -541,9 +546,9 @@ def _write_new_ids(st: DatasetState, comp: Column, n: int) -> None:
 
     Only the run's start is drawn here: the ids reach the companion's engine when
     anything next uses it (:func:`write_id_runs`, at the latest at the flush). So a
-    batch ``extend`` does no per-row id work while its chunks are written, where
-    numpy releasing and re-taking the GIL next to the pool's hashing cost 8-30% of an
-    ingest (docs/architecture.md, "Sample ids are runs")."""
+    batch ``extend`` does no per-row id work while its chunks are written, where each
+    numpy call released the GIL and waited to take it back from the pool's hashing
+    (docs/architecture.md, "New id runs stay runs")."""
     if n:
         comp.id_runs.append((_run_start(n), n))
         st.mark_data(comp.tensor_id)
@@ -562,12 +567,7 @@ def write_id_runs(col: Column, runs: list[tuple[int, int]]) -> None:
         if frame is not None:
             eng.extend_encoded(frame, total, (1,), np.uint64)
             return
-    ids = np.empty((total, 1), np.uint64)
-    o = 0
-    for start, n in runs:
-        np.add(np.arange(n, dtype=np.uint64), np.uint64(start), out=ids[o : o + n, 0])
-        o += n
-    eng.extend(ids)
+    eng.extend(np.concatenate([run_ids(start, n) for start, n in runs]))
 
 
 def companion(col: Column, role: str) -> Column | None:

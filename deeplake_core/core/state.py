@@ -71,18 +71,24 @@ class Column:
 
     @property
     def engine(self) -> Any:
-        from deeplake_core.core import columns
-
         if self._engine is None:
+            from deeplake_core.core import columns
+
             self._engine = columns.open_engine(self.state.storage, self.entry, self.cfg)
         if self.id_runs:
-            runs, self.id_runs = self.id_runs, []
-            try:
-                columns.write_id_runs(self, runs)
-            except BaseException:
-                self.id_runs[:0] = runs
-                raise
+            self._write_id_runs()
         return self._engine
+
+    def _write_id_runs(self) -> None:
+        """Write the pending id runs to the (loaded) engine; kept pending on failure."""
+        from deeplake_core.core import columns
+
+        runs, self.id_runs = self.id_runs, []
+        try:
+            columns.write_id_runs(self, runs)
+        except BaseException:
+            self.id_runs[:0] = runs
+            raise
 
     @property
     def loaded(self) -> bool:
