@@ -118,24 +118,25 @@ def frame_unit_runs(runs: list[tuple[int, int]]) -> bytes | None:
     (modulo 2**64), built from the runs without materializing a word; None when the
     words would be stored raw (too many short runs)."""
     words = sum(n for _, n in runs if n)
-    steps: list[int] = []
-    lengths: list[int] = []
+    pieces: list[tuple[int, int]] = []  # (step, count) of successive differences
     last = None
     for start, n in runs:
         if not n:
             continue
-        for step, k in (
-            ((start - last) % _ID_SPACE, 1) if last is not None else (0, 0),
-            (1, n - 1),
-        ):
-            if not k:
-                continue
-            if steps and steps[-1] == step:
-                lengths[-1] += k
-            else:
-                steps.append(step)
-                lengths.append(k)
+        if last is not None:
+            pieces.append(((start - last) % _ID_SPACE, 1))
+        pieces.append((1, n - 1))
         last = (start + n - 1) % _ID_SPACE
+    steps: list[int] = []
+    lengths: list[int] = []
+    for step, k in pieces:  # merged into maximal runs, as encode_runs makes them
+        if not k:
+            continue
+        if steps and steps[-1] == step:
+            lengths[-1] += k
+        else:
+            steps.append(step)
+            lengths.append(k)
     nbytes = 8 * words
     if not words or nbytes < 32 or len(steps) > (nbytes - 17) // 16:
         return None
