@@ -294,3 +294,67 @@ def test_an_unsettled_extend_that_fails_or_is_abandoned_leaves_nothing(finish) -
     again = TensorEngine(store, "t", TensorMeta.model_validate(eng.meta.model_dump()), "idx")
     assert np.array_equal(again.read(slice(None)), want)
     again.check_integrity()
+
+
+class ThreadRecorder(DictStorage):
+    """Records the thread of every chunk write; chunk writes take ``delay`` seconds
+    (a sleep, which lets other threads run, as a real disk write does)."""
+
+    def __init__(self, delay: float = 0.0, interrupt_on_main: bool = False) -> None:
+        super().__init__()
+        self.delay = delay
+        self.interrupt_on_main = interrupt_on_main
+        self.threads: list[str] = []
+
+    def set_parts(self, key, parts) -> None:
+        import threading
+        import time
+
+        if "/chunks/" in key:
+            me = threading.current_thread()
+            self.threads.append("main" if me is threading.main_thread() else me.name)
+            if self.interrupt_on_main and me is threading.main_thread():
+                self.interrupt_on_main = False
+                raise KeyboardInterrupt
+            time.sleep(self.delay)
+        super().set_parts(key, parts)
+
+
+@pytest.mark.timeout(60)
+def test_borrowed_chunks_are_written_by_the_caller_and_pool_helpers() -> None:
+    from deeplake_core.core.engine.io import FETCH_THREADS
+
+    store = ThreadRecorder(delay=0.05)
+    eng = TensorEngine(store, "t", _meta())
+    batch = np.random.default_rng(8).standard_normal((8000, 16)).astype(np.float32)
+    eng.extend(batch)  # 512 KB: eight chunks borrowed from the batch
+    assert len(store.threads) == 8
+    assert "main" in store.threads  # the caller writes while it waits ...
+    helpers = {t for t in store.threads if t != "main"}
+    assert 1 <= len(helpers) <= FETCH_THREADS - 1  # ... beside at most one per other core
+    assert all(t.startswith("deeplake-core-io") for t in helpers)
+    store.threads.clear()
+    one = np.random.default_rng(9).standard_normal((1024, 16)).astype(np.float32)
+    eng.extend(one)  # exactly one borrowed chunk: the caller alone writes it
+    assert store.threads == ["main"]
+    eng.flush("idx")
+    assert np.array_equal(eng.read(slice(None)), np.concatenate([batch, one]))
+
+
+@pytest.mark.timeout(60)
+def test_an_interrupted_write_of_lent_chunks_rolls_back_without_hanging() -> None:
+    store = ThreadRecorder(delay=0.02, interrupt_on_main=True)
+    eng = TensorEngine(store, "t", _meta())
+    first = np.ones((100, 16), np.float32)
+    eng.extend(first)
+    batch = np.random.default_rng(10).standard_normal((8000, 16)).astype(np.float32)
+    with pytest.raises(KeyboardInterrupt):
+        eng.extend(batch)  # the caller's own chunk write is interrupted
+    assert eng.num_samples == 100
+    batch[:] = -1  # nothing may still be reading it
+    eng.extend(np.full((50, 16), 2, np.float32))
+    eng.flush("idx")
+    want = np.concatenate([first, np.full((50, 16), 2, np.float32)])
+    again = TensorEngine(store, "t", TensorMeta.model_validate(eng.meta.model_dump()), "idx")
+    assert np.array_equal(again.read(slice(None)), want)
+    again.check_integrity()

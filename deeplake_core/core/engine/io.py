@@ -60,13 +60,23 @@ def pool() -> ThreadPoolExecutor:
         return _POOL[1]
 
 
-def done_future(fn: Any, *args: Any) -> Future:
-    """Run ``fn`` now; its outcome as a completed future."""
-    fut: Future = Future()
+def fulfil(fut: Future, fn: Any, *args: Any) -> None:
+    """Run ``fn(*args)`` on this thread and complete ``fut`` with its outcome. An
+    interruption (``KeyboardInterrupt``, ``SystemExit``) is recorded too, so nothing
+    waits on ``fut`` forever, and then raised."""
     try:
         fut.set_result(fn(*args))
     except Exception as exc:
         fut.set_exception(exc)
+    except BaseException as exc:
+        fut.set_exception(exc)
+        raise
+
+
+def done_future(fn: Any, *args: Any) -> Future:
+    """Run ``fn`` now; its outcome as a completed future."""
+    fut: Future = Future()
+    fulfil(fut, fn, *args)
     return fut
 
 
@@ -131,7 +141,8 @@ class WriteJob:
     """A sealed chunk being written: its row in the chunk table and payload parts.
 
     ``borrowed`` parts are slices of the caller's batch (written without a copy), so
-    the job must finish before the write call that made it returns.
+    the job must finish before the write call that made it returns; such a job is
+    *lent* (see ``WritePath._lend``) rather than queued on the pool.
     """
 
     row: int
