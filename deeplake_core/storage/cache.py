@@ -252,8 +252,8 @@ class LRUCache(StorageProvider):
         written before it; the write itself runs without holding the lock."""
         with self._lock:
             self._epoch += 1
+            self._flush_dirty()  # this key's dirty value too: a failed write keeps it
             self._drop(key)
-            self._flush_dirty()
         try:
             self.next_storage.set_parts(key, parts)
         finally:
@@ -269,8 +269,8 @@ class LRUCache(StorageProvider):
         key = check_key(key)
         with self._lock:
             self._epoch += 1
+            self._flush_dirty()  # this key's dirty value too: a failed write keeps it
             self._drop(key)
-            self._flush_dirty()
         try:
             nxt = self.next_storage
             if isinstance(nxt, LRUCache):

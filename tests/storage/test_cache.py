@@ -83,6 +83,32 @@ def test_oversized_value_writes_through_after_dirty_keys() -> None:
     _accounting_ok(cache)
 
 
+@pytest.mark.parametrize("how", ["set_parts", "write_through"])
+def test_a_failed_write_through_keeps_the_cached_older_value(how) -> None:
+    """A large value (or a write_through) replacing a key whose older value exists only
+    in the cache: when the write to the next layer fails, the older value survives."""
+
+    class Failing(MemoryProvider):
+        fail = False
+
+        def set(self, key, value):
+            if self.fail and bytes(value) != b"old":
+                raise OSError("disk full")
+            super().set(key, value)
+
+    base = Failing()
+    cache = LRUCache(MemoryProvider(), base, 1 << 20, stream_threshold=64)
+    cache["k"] = b"old"  # dirty: only in the cache
+    base.fail = True
+    with pytest.raises(OSError, match="disk full"):
+        if how == "set_parts":
+            cache.set_parts("k", [b"n" * 100])
+        else:
+            cache.write_through("k", b"new")
+    assert cache["k"] == b"old" and base["k"] == b"old"
+    _accounting_ok(cache)
+
+
 def test_delete_is_ordered_after_pending_writes() -> None:
     base = Recorder()
     base.set("old", b"o")
