@@ -26,7 +26,7 @@ import inspect
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, MutableMapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from deeplake_core.exceptions import InvalidBytesRequestedError, ReadOnlyModeError
 
@@ -34,6 +34,24 @@ Buffer = bytes | bytearray | memoryview
 
 #: When a provider fsyncs: at ``flush()`` (default), after every write, or never.
 DURABILITY_MODES = ("flush", "always", "never")
+
+
+class FramedValue(Protocol):
+    """A value written as a head followed by a payload, where the head depends on the
+    whole payload (a chunk header holds the checksums of the payload's blocks).
+
+    :meth:`pieces` yields the payload in order as ``(payload offset, buffers)``,
+    preparing each piece (hashing it) just before yielding it; :meth:`head` is valid
+    once :meth:`pieces` is exhausted. Its length, ``head_len``, is known up front, so a
+    store can write the payload at its final position before the head.
+    """
+
+    head_len: int
+    payload_len: int
+
+    def pieces(self) -> Iterator[tuple[int, list[memoryview]]]: ...
+
+    def head(self) -> bytes: ...
 
 
 def _accepts(cls: type, name: str) -> bool:
@@ -135,6 +153,17 @@ class StorageProvider(MutableMapping[str, bytes], ABC):
         directly (e.g. one ``writev``).
         """
         self.set(key, b"".join(parts))
+
+    def set_framed(self, key: str, value: FramedValue) -> None:
+        """Store ``value.head()`` followed by its payload atomically, like :meth:`set`.
+
+        The default takes every piece first, then hands the head and the pieces to
+        :meth:`set_parts`. Local storage overrides it to write each piece at its place
+        in the file as soon as it is prepared (while it is still in the CPU cache),
+        and the head last.
+        """
+        views = [v for _, piece in value.pieces() for v in piece]
+        self.set_parts(key, [value.head(), *views])
 
     def get_bytes(
         self, key: str, start_byte: int | None = None, end_byte: int | None = None

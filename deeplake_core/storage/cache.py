@@ -38,10 +38,10 @@ import os
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from deeplake_core.storage.base import Buffer, StorageProvider, check_range
+from deeplake_core.storage.base import Buffer, FramedValue, StorageProvider, check_range
 from deeplake_core.storage.keys import check_key, check_prefix
 
 #: Values of at least this many bytes are written through, not cached.
@@ -239,7 +239,7 @@ class LRUCache(StorageProvider):
         key = check_key(key)
         size = sum(memoryview(p).nbytes for p in parts)
         if size >= self.stream_threshold or size > self.cache_size:
-            self._write_through(key, parts)
+            self._write_through(key, lambda: self.next_storage.set_parts(key, parts))
             return
         data = parts[0] if len(parts) == 1 else b"".join(parts)
         data = data if isinstance(data, bytes) else bytes(data)
@@ -247,15 +247,24 @@ class LRUCache(StorageProvider):
             self._epoch += 1
             self._insert_in_cache(key, data, dirty=True)
 
-    def _write_through(self, key: str, parts: Sequence[Buffer]) -> None:
-        """Write a large value (``parts``) to the next layer, after every dirty key
-        written before it; the write itself runs without holding the lock."""
+    def set_framed(self, key: str, value: FramedValue) -> None:
+        self.check_readonly()
+        key = check_key(key)
+        size = value.head_len + value.payload_len
+        if size >= self.stream_threshold or size > self.cache_size:
+            self._write_through(key, lambda: self.next_storage.set_framed(key, value))
+            return
+        super().set_framed(key, value)  # small: gathered and cached by set_parts
+
+    def _write_through(self, key: str, write: Callable[[], None]) -> None:
+        """Write a large value to the next layer with ``write()``, after every dirty
+        key written before it; the write itself runs without holding the lock."""
         with self._lock:
             self._epoch += 1
             self._flush_dirty()  # this key's dirty value too: a failed write keeps it
             self._drop(key)
         try:
-            self.next_storage.set_parts(key, parts)
+            write()
         finally:
             with self._lock:  # a miss read concurrently must not cache the old value
                 self._epoch += 1

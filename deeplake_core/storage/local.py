@@ -51,6 +51,7 @@ from deeplake_core.exceptions import (
 from deeplake_core.storage.base import (
     DURABILITY_MODES,
     Buffer,
+    FramedValue,
     StorageProvider,
     buffer_views,
     check_durability,
@@ -123,9 +124,24 @@ def _preallocate(fd: int, nbytes: int) -> None:
         _FALLOCATE(fd, 1, 0, nbytes)  # 1 = FALLOC_FL_KEEP_SIZE; failure is harmless
 
 
+def _byte_views(parts: Sequence[Buffer]) -> list[memoryview]:
+    return [v for v in (memoryview(p).cast("B") for p in parts) if v.nbytes]
+
+
+def _advance(views: list[memoryview], written: int) -> None:
+    """Drop the first ``written`` bytes of ``views`` (a partial write leaves a tail)."""
+    while written and views:
+        if written >= views[0].nbytes:
+            written -= views[0].nbytes
+            views.pop(0)
+        else:
+            views[0] = views[0][written:]
+            written = 0
+
+
 def _write_parts(fd: int, parts: Sequence[Buffer]) -> None:
     """Write ``parts`` back to back with as few ``writev`` calls as possible."""
-    views = [v for v in (memoryview(p).cast("B") for p in parts) if v.nbytes]
+    views = _byte_views(parts)
     total = sum(v.nbytes for v in views)
     if total >= PREALLOCATE_MIN:
         _preallocate(fd, total)
@@ -134,15 +150,35 @@ def _write_parts(fd: int, parts: Sequence[Buffer]) -> None:
             _write_all(fd, v)
         return
     while views:
-        batch = views[:_IOV_MAX]
-        written = os.writev(fd, batch)
-        while written and views:  # drop what was written, keep a partial tail
-            if written >= views[0].nbytes:
-                written -= views[0].nbytes
-                views.pop(0)
-            else:
-                views[0] = views[0][written:]
-                written = 0
+        _advance(views, os.writev(fd, views[:_IOV_MAX]))
+
+
+def _pwrite_parts(fd: int, parts: Sequence[Buffer], offset: int) -> None:
+    """Write ``parts`` back to back at byte ``offset`` of the file (``pwritev``)."""
+    views = _byte_views(parts)
+    if not hasattr(os, "pwritev"):  # pragma: no cover - Windows
+        os.lseek(fd, offset, os.SEEK_SET)
+        for v in views:
+            _write_all(fd, v)
+        return
+    while views:
+        written = os.pwritev(fd, views[:_IOV_MAX], offset)
+        offset += written
+        _advance(views, written)
+
+
+def _write_framed(fd: int, value: FramedValue) -> None:
+    """Write each piece of ``value`` at its place as soon as it is prepared, then the
+    head (see :meth:`StorageProvider.set_framed`)."""
+    total = value.head_len + value.payload_len
+    if total >= PREALLOCATE_MIN:
+        _preallocate(fd, total)
+    for offset, piece in value.pieces():
+        _pwrite_parts(fd, piece, value.head_len + offset)
+    head = value.head()
+    if len(head) != value.head_len:
+        raise ValueError(f"head of {len(head)} bytes where {value.head_len} were reserved")
+    _pwrite_parts(fd, (head,), 0)
 
 
 _SYNC_POOL: tuple[int, ThreadPoolExecutor] | None = None
@@ -488,6 +524,9 @@ class LocalProvider(StorageProvider):
 
     def set_parts(self, key: str, parts: Sequence[Buffer]) -> None:
         self._replace(key, lambda fd: _write_parts(fd, parts))
+
+    def set_framed(self, key: str, value: FramedValue) -> None:
+        self._replace(key, lambda fd: _write_framed(fd, value))
 
     def _replace(self, key: str, write: Callable[[int], None]) -> None:
         """Atomically replace the file of ``key`` by one filled with ``write(fd)``."""

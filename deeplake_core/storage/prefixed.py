@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from deeplake_core.exceptions import InvalidKeyError
-from deeplake_core.storage.base import Buffer, StorageProvider
+from deeplake_core.storage.base import Buffer, FramedValue, StorageProvider
 from deeplake_core.storage.keys import check_key, check_prefix
 
 
@@ -76,6 +76,10 @@ class PrefixedProvider(StorageProvider):
     def set_parts(self, key: str, parts: Sequence[Buffer]) -> None:
         self.check_readonly()
         self.base.set_parts(self._key(key), parts)
+
+    def set_framed(self, key: str, value: FramedValue) -> None:
+        self.check_readonly()
+        self.base.set_framed(self._key(key), value)
 
     def set(self, key: str, value: Buffer) -> None:
         self.check_readonly()

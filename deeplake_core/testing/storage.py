@@ -20,7 +20,9 @@ and an in-memory dict model.
 
 from __future__ import annotations
 
+import struct
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -93,6 +95,32 @@ class DictStore(StorageProvider):
 
     def size(self, key: str) -> int:
         return len(self.data[key])
+
+
+class FramedBytes:
+    """A :class:`~deeplake_core.storage.base.FramedValue` for tests: ``payload`` in
+    pieces of ``piece`` bytes; the 16-byte head holds the payload's length and the
+    CRC-32 of the pieces taken (so it is only right once all were). ``fail=i`` makes
+    preparing piece ``i`` raise ``OSError``."""
+
+    head_len = 16
+
+    def __init__(self, payload: bytes, piece: int, fail: int | None = None) -> None:
+        self.payload, self.piece, self.fail = payload, piece, fail
+        self.payload_len = len(payload)
+        self._crc = 0
+
+    def pieces(self) -> Iterator[tuple[int, list[memoryview]]]:
+        view = memoryview(self.payload)
+        for i, start in enumerate(range(0, self.payload_len, self.piece)):
+            if i == self.fail:
+                raise OSError(f"cannot prepare piece {i}")
+            chunk = view[start : start + self.piece]
+            self._crc = zlib.crc32(chunk, self._crc)
+            yield start, [chunk]
+
+    def head(self) -> bytes:
+        return struct.pack("<QQ", self.payload_len, self._crc)
 
 
 class StorageProviderConformance:
@@ -258,6 +286,28 @@ class StorageProviderConformance:
         assert provider.get("sp/big") == want and provider.size("sp/big") == len(want)
         arr[:10] = -1  # stored a copy
         assert provider.get("sp/big") == want
+
+    @pytest.mark.parametrize("size", [0, 5, 3_000_000])
+    def test_set_framed(self, provider: StorageProvider, size: int) -> None:
+        """A value whose head depends on its payload (a chunk and its checksums):
+        stored as head + payload, the head taken after every piece; replaced whole, or
+        not at all when preparing a piece fails."""
+        payload = np.random.default_rng(size).integers(0, 256, size, np.uint8).tobytes()
+        provider.set("sf/k", b"old")
+        value = FramedBytes(payload, piece=1 << 20)
+        provider.set_framed("sf/k", value)
+        want = value.head() + payload
+        assert provider.get("sf/k") == want and provider.size("sf/k") == len(want)
+        with pytest.raises(OSError, match="piece"):
+            provider.set_framed("sf/k", FramedBytes(b"x" * 3_000_000, piece=1 << 20, fail=2))
+        assert provider.get("sf/k") == want
+        provider.enable_readonly()
+        try:
+            with pytest.raises(ReadOnlyModeError):
+                provider.set_framed("sf/k", FramedBytes(b"y", piece=1))
+        finally:
+            provider.disable_readonly()
+        assert provider.get("sf/k") == want
 
     # -- listing ----------------------------------------------------------------------
     def test_list_prefix(self, provider: StorageProvider) -> None:

@@ -132,14 +132,14 @@ def test_dataset_extend_rolls_every_tensor_back_when_a_chunk_write_fails(tmp_pat
     emb[:] = 0  # the caller's arrays are no longer read once extend returned
     lab[:] = 0
     emb_chunks = f"tensors/{ds.emb._col.tensor_id}/chunks/"
-    real = LocalProvider.set_parts
+    real = LocalProvider.set_framed  # how the engine stores chunks
 
-    def failing(self, key, parts):
+    def failing(self, key, value):
         if key.startswith(emb_chunks):
             raise OSError("emb disk full")
-        return real(self, key, parts)
+        return real(self, key, value)
 
-    monkeypatch.setattr(LocalProvider, "set_parts", failing)
+    monkeypatch.setattr(LocalProvider, "set_framed", failing)
     with pytest.raises(Exception) as info:
         # lab is written first, then emb fails: lab must be rolled back too
         ds.extend({"lab": np.ones(20000, np.int32), "emb": np.ones((20000, 64), np.float32)})

@@ -77,6 +77,60 @@ def test_build_chunk_from_parts_matches_the_whole_payload(size, cuts) -> None:
     assert bytes(view) == payload and got.tolist() == sums.tolist()
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.integers(0, 12 * SUM_BLOCK + 3),
+    cuts=st.lists(st.integers(0, 12 * SUM_BLOCK + 3), max_size=4),
+    piece=st.sampled_from([SUM_BLOCK // 2, SUM_BLOCK, 3 * SUM_BLOCK + 7, 1 << 22]),
+    codec=st.sampled_from([None, "lz4"]),
+)
+def test_chunk_frame_makes_build_chunk_bytes_piece_by_piece(size, cuts, piece, codec) -> None:
+    """The frame's head + pieces are ``build_chunk``'s bytes; every piece but the last
+    ends on a multiple of FRAME_PIECE in the file, and its blocks are hashed when it is
+    handed out; the head is refused while blocks are left to hash."""
+    payload = np.random.default_rng(size).integers(0, 256, size, np.uint8).tobytes()
+    bounds = sorted({0, size, *(c for c in cuts if c <= size)})
+    parts = [memoryview(payload)[a:b] for a, b in itertools.pairwise(bounds)]
+    old, chunkfmt.FRAME_PIECE = chunkfmt.FRAME_PIECE, piece
+    try:
+        frame = chunkfmt.ChunkFrame(parts, 3, 0, codec)
+        chunk, sums = chunkfmt.build_chunk(parts, 3, 0, codec)
+        assert frame.head_len == len(chunk[0]) and frame.payload_len == size
+        got, pos = [], 0
+        for offset, views in frame.pieces():
+            assert offset == pos and views
+            pos += sum(v.nbytes for v in views)
+            assert frame._hashed >= (chunkfmt.n_blocks(pos) if pos == size else pos // SUM_BLOCK)
+            if pos < size:
+                assert (frame.head_len + pos) % piece == 0
+                with pytest.raises(RuntimeError, match="before every piece"):
+                    frame.head()  # blocks after this piece are not hashed yet
+            got.extend(bytes(v) for v in views)
+        assert pos == size and b"".join(got) == payload
+        assert frame.head() == bytes(chunk[0]) and frame.sums.tolist() == sums.tolist()
+    finally:
+        chunkfmt.FRAME_PIECE = old
+
+
+def test_chunk_frames_on_local_storage_are_build_chunk_files(tmp_path, monkeypatch) -> None:
+    """Local storage writes each piece at its place and the head last: the file is
+    byte for byte the gathered chunk, for payloads given in several parts."""
+    from deeplake_core.storage.local import LocalProvider
+
+    monkeypatch.setattr(chunkfmt, "FRAME_PIECE", 5 * SUM_BLOCK)
+    store = LocalProvider(str(tmp_path / "s"))
+    rng = np.random.default_rng(3)
+    for size, cut in [(0, 0), (100, 40), (23 * SUM_BLOCK + 11, 7 * SUM_BLOCK - 3)]:
+        payload = rng.integers(0, 256, size, np.uint8).tobytes()
+        parts = [memoryview(payload)[:cut], memoryview(payload)[cut:]]
+        store.set_framed(f"c/{size}", chunkfmt.ChunkFrame(parts, 2, 0, None))
+        want = b"".join(bytes(p) for p in chunkfmt.build_chunk(parts, 2, 0, None)[0])
+        assert store.get(f"c/{size}") == want
+        view, _ = chunkfmt.parse_chunk(want, "k", nsamples=2)
+        assert bytes(view) == payload
+    assert sorted(store.list_prefix("c/")) == ["c/0", "c/100", f"c/{23 * SUM_BLOCK + 11}"]
+
+
 @pytest.mark.parametrize("plen", [0, 1, SUM_BLOCK, 3 * SUM_BLOCK + 5])
 @pytest.mark.parametrize("codec", [None, "lz4"])
 def test_header_round_trip_and_length(plen, codec) -> None:

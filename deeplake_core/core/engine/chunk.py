@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import xxhash
@@ -146,6 +146,65 @@ def build_chunk(
     sums = block_sums(views)
     plen = sum(v.nbytes for v in views)
     return [make_header(nsamples, plen, sums, flags, codec), *views], sums
+
+
+#: The payload of a :class:`ChunkFrame` is hashed and written this many bytes at a
+#: time, in pieces that end on multiples of it in the file (so the page cache gets
+#: large, aligned folios, as one big write gets them).
+FRAME_PIECE = 4 << 20
+
+
+def _slice_views(views: Sequence[memoryview], start: int, end: int) -> list[memoryview]:
+    """Bytes ``[start, end)`` of the concatenation of ``views``, as views of them."""
+    out = []
+    pos = 0
+    for v in views:
+        lo, hi = max(start, pos), min(end, pos + v.nbytes)
+        if lo < hi:
+            out.append(v[lo - pos : hi - pos])
+        pos += v.nbytes
+        if pos >= end:
+            break
+    return out
+
+
+class ChunkFrame:
+    """A chunk to store with ``StorageProvider.set_framed``: the payload (the
+    concatenation of ``payload``) is hashed one piece at a time as the store asks for
+    it, so local storage writes each piece while it is still in the CPU cache and the
+    header, which holds the block checksums, last. The stored bytes are exactly
+    :func:`build_chunk`'s."""
+
+    def __init__(
+        self, payload: Sequence[Buffer], nsamples: int, flags: int, codec: str | None
+    ) -> None:
+        self._views = [v for v in (memoryview(p).cast("B") for p in payload) if v.nbytes]
+        self._nsamples, self._flags, self._codec = nsamples, flags, codec
+        self.payload_len = sum(v.nbytes for v in self._views)
+        self.head_len = header_length(codec, self.payload_len)
+        #: the payload's block checksums, complete once :meth:`pieces` is exhausted
+        self.sums = np.zeros(n_blocks(self.payload_len), SUM_DTYPE)
+        self._hashed = 0  # blocks hashed so far
+
+    def pieces(self) -> Iterator[tuple[int, list[memoryview]]]:
+        """``(payload offset, views)`` of each piece, its blocks hashed just before."""
+        total, start = self.payload_len, 0
+        while start < total:
+            file_end = (self.head_len + start) // FRAME_PIECE * FRAME_PIECE + FRAME_PIECE
+            end = min(total, file_end - self.head_len)
+            ready = n_blocks(end) if end == total else end // SUM_BLOCK
+            if ready > self._hashed:  # a block across the piece's end waits for the next
+                n = ready - self._hashed
+                self.sums[self._hashed : ready] = block_sums(self._views, self._hashed, n)
+                self._hashed = ready
+            yield start, _slice_views(self._views, start, end)
+            start = end
+
+    def head(self) -> bytes:
+        """The chunk header (after :meth:`pieces` has been exhausted)."""
+        if self._hashed != len(self.sums):
+            raise RuntimeError("ChunkFrame.head() before every piece was taken")
+        return make_header(self._nsamples, self.payload_len, self.sums, self._flags, self._codec)
 
 
 def chunk_parts(payload: Buffer, nsamples: int, flags: int, codec: str | None) -> list[Buffer]:

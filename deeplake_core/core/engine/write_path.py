@@ -14,10 +14,11 @@ does the tail of a batch of large samples, and a chunk completed by less than ha
 chunk of the caller's data is written from the buffer in the background (at most
 ``WRITE_BEHIND`` such chunks in flight per tensor). Checksums, optional chunk
 compression and storage writes of the other chunks run on the pool, so several
-chunks are written in parallel while the caller continues. A chunk is hashed whole and then written with
-one gathered write (header first); hashing and writing it 1 MiB at a time, to hash
-each piece while it was in the CPU cache, measured no faster in the benchmark
-(docs/architecture.md, "Checksums").
+chunks are written in parallel while the caller continues. A chunk goes to storage
+as a :class:`~deeplake_core.core.engine.chunk.ChunkFrame` (``set_framed``): local
+storage hashes and writes its payload 4 MiB at a time, each piece while it is still
+in the CPU cache, and the header with the checksums last (docs/architecture.md,
+"Checksums").
 """
 
 from __future__ import annotations
@@ -536,12 +537,11 @@ class WritePath:
         if compressed and not job.encoded:
             raw = parts[0] if len(parts) == 1 else b"".join(parts)
             parts = [self.codec.compress(raw)]
-        chunk, sums = chunkfmt.build_chunk(parts, job.nsamples, self._data_flags, self._codec_name)
-        self.storage.set_parts(job.key, chunk)
+        frame = chunkfmt.ChunkFrame(parts, job.nsamples, self._data_flags, self._codec_name)
+        self.storage.set_framed(job.key, frame)
         # range reads of a compressed chunk decompress all of it: the index needs no sums
-        index_sums = np.empty(0, np.uint64) if compressed else sums
-        plen = sum(len(p) for p in chunk[1:])
-        return index_sums, plen, len(chunk[0]) + plen
+        index_sums = np.empty(0, np.uint64) if compressed else frame.sums
+        return index_sums, frame.payload_len, frame.head_len + frame.payload_len
 
     def _drain(self, limit: int | None = None) -> None:
         """Wait for (the ``limit`` oldest) pending chunk writes and record their results.
