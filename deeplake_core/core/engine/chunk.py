@@ -149,8 +149,9 @@ def build_chunk(
 
 
 #: The payload of a :class:`ChunkFrame` is hashed and written this many bytes at a
-#: time, in pieces that end on multiples of it in the file (so the page cache gets
-#: large, aligned folios, as one big write gets them).
+#: time, in pieces that end on multiples of it in the file. Pieces of 1 MiB, or off
+#: a 2 MiB grid, measured two to three times slower to write than whole chunks
+#: (docs/architecture.md, "Checksums"); 4 MiB keeps a margin.
 FRAME_PIECE = 4 << 20
 
 

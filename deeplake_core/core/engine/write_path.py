@@ -2,7 +2,7 @@
 
 The open chunk's payload is ``_obuf[:_olen]`` (engine-owned). A batch slice that
 completes a chunk is not copied: the chunk is written as header + open bytes + a
-slice of the caller's array (``StorageProvider.set_parts``), and the write call
+slice of the caller's array (``StorageProvider.set_framed``), and the write call
 waits for such *borrowed* chunks before it returns. Borrowed chunks are *lent*
 rather than queued on the pool: the calling thread writes them itself while it
 waits (newest first), and when a write lends two or more, pool helpers take them
@@ -500,9 +500,9 @@ class WritePath:
     def _lend(self, job: WriteJob) -> None:
         """Queue a borrowed chunk for the writers of the current write: the calling
         thread, once it waits for the write (:meth:`_take_lent`, newest first), and,
-        from the second borrowed chunk on, pool helpers (oldest first; at most one
-        per pool thread but one, so the caller and the helpers are one writer per
-        core). A single borrowed chunk is written by the caller alone.
+        from the second borrowed chunk on, pool helpers (oldest first; at most
+        ``FETCH_THREADS - 1``, so that with the caller there is one writer per pool
+        thread). A single borrowed chunk is written by the caller alone.
 
         Measured against queueing every borrowed chunk on the pool while the caller
         only waited (``bench_embeddings``: two 12.8 MB chunks per 50,000-row batch):
