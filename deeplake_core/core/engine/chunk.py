@@ -77,10 +77,15 @@ def header_length(codec: str | None, payload_len: int) -> int:
     return FIXED_HEADER_LEN + _pad16(n) + _pad16(SUM_DTYPE.itemsize * n_blocks(payload_len))
 
 
+def _byte_views(parts: Sequence[Buffer]) -> list[memoryview]:
+    """Flat byte views of the non-empty buffers in ``parts``."""
+    return [v for v in (memoryview(p).cast("B") for p in parts) if v.nbytes]
+
+
 def block_sums(parts: Sequence[Buffer], first: int = 0, count: int | None = None) -> np.ndarray:
     """XXH3-64 of blocks ``[first, first + count)`` of the concatenation of ``parts``
     (all blocks from ``first`` when ``count`` is None), without joining the parts."""
-    views = [v for v in (memoryview(p).cast("B") for p in parts) if v.nbytes]
+    views = _byte_views(parts)
     total = sum(v.nbytes for v in views)
     avail = max(0, n_blocks(total) - first)
     count = avail if count is None else min(count, avail)
@@ -179,7 +184,7 @@ class ChunkFrame:
     def __init__(
         self, payload: Sequence[Buffer], nsamples: int, flags: int, codec: str | None
     ) -> None:
-        self._views = [v for v in (memoryview(p).cast("B") for p in payload) if v.nbytes]
+        self._views = _byte_views(payload)
         self._nsamples, self._flags, self._codec = nsamples, flags, codec
         self.payload_len = sum(v.nbytes for v in self._views)
         self.head_len = header_length(codec, self.payload_len)
