@@ -417,8 +417,8 @@ class WritePath:
                 payload = self.codec.compress(tile.tobytes())
             else:
                 payload = raw_view(tile)
-            parts = chunkfmt.chunk_parts(payload, 1, flags, self._codec_name)
-            self._tile_ids.append([self._put_chunk(parts)])
+            frame = chunkfmt.ChunkFrame([payload], 1, flags, self._codec_name)
+            self._tile_ids.append([self._put_chunk(frame)])
         self._append_bytes(b"", arr.shape)  # placeholder in the physical stream
 
     def _encode(self, arr: np.ndarray) -> bytes:
@@ -428,11 +428,11 @@ class WritePath:
         return codec.compress(np.ascontiguousarray(arr).tobytes())
 
     # ------------------------------------------------------------------ chunks
-    def _put_chunk(self, parts: list) -> int:
-        """Store a finished chunk now (tiles); returns its id."""
+    def _put_chunk(self, frame: chunkfmt.ChunkFrame) -> int:
+        """Store a finished chunk now (tiles), as sealed chunks are; returns its id."""
         cid = new_chunk_id()
-        self.storage.set_parts(self._chunk_key(cid), parts)
-        self.stats.bytes_written += sum(len(p) for p in parts)
+        self.storage.set_framed(self._chunk_key(cid), frame)
+        self.stats.bytes_written += frame.head_len + frame.payload_len
         self.stats.chunks_written += 1
         return cid
 
