@@ -50,7 +50,9 @@ def test_compare_head_with_itself_in_quick_mode(monkeypatch, tmp_path) -> None:
     assert set(results) == {"ingest (no fsync)", "ingest (durable)", "scan"}
     for by_rev in results.values():
         assert len(by_rev["A"]) == 1 and len(by_rev["B"]) == 1
-        assert all(r > 0 for r in by_rev["A"] + by_rev["B"])
+        # parsed numbers; not a timing check (at quick-mode sizes a fresh dataset
+        # load against np.load of 1.5 MB can print a ratio of 0.00)
+        assert all(isinstance(r, float) and r >= 0 for r in by_rev["A"] + by_rev["B"])
     listed = subprocess.run(
         ["git", "-C", str(ROOT), "worktree", "list"], capture_output=True, text=True
     ).stdout
